@@ -1,0 +1,166 @@
+"""Checkpoints: safetensors weights plus a JSON card that holds everything needed to rebuild the model.
+
+`checkpoints/<task>/<name>.safetensors` + `checkpoints/<task>/<name>.json`. The card records the
+architecture and its arguments, the data, the exact training command, steps, wall time, hardware,
+measured metrics and the sha256 of the weights file. Loading verifies the sha256 and never unpickles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
+FORMAT = "paper-to-demo/1"
+
+_REGISTRY: dict[str, Callable[..., torch.nn.Module]] = {}
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint is missing, corrupt, tampered with, or not the kind that was asked for."""
+
+
+def register_model(arch: str) -> Callable:
+    """Class decorator: make `arch` buildable from a card (`build_model(arch, **config)`)."""
+
+    def wrap(ctor: Callable[..., torch.nn.Module]) -> Callable[..., torch.nn.Module]:
+        _REGISTRY[arch] = ctor
+        return ctor
+
+    return wrap
+
+
+def build_model(arch: str, **config: Any) -> torch.nn.Module:
+    """Construct a registered architecture with the card's arguments."""
+    if arch not in _REGISTRY:
+        raise CheckpointError(f"Unknown architecture '{arch}'. Known: {', '.join(sorted(_REGISTRY))}.")
+    return _REGISTRY[arch](**config)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that a crash leaves either the old file or the new one, never half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_save_tensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str] | None = None) -> None:
+    """safetensors `save_file`, but through a temporary file and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, tmp, metadata=metadata)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def card_path(weights: Path) -> Path:
+    return Path(weights).with_suffix(".json")
+
+
+def save_checkpoint(model: torch.nn.Module, path: Path, card: dict[str, Any]) -> dict[str, Any]:
+    """Save weights (safetensors) and card (JSON, sha256 filled in). `card` must hold `arch` and `config`.
+
+    The weights go first, the card last, each atomically; returns the card as written.
+    """
+    path = Path(path)
+    if path.suffix != ".safetensors":
+        raise ValueError(f"Checkpoint weights must end in .safetensors, got '{path.name}'.")
+    for key in ("task", "arch", "config"):
+        if key not in card:
+            raise ValueError(f"A checkpoint card needs '{key}'.")
+    atomic_save_tensors(model.state_dict(), path)
+    card = {"format": FORMAT, **card, "weights": path.name, "sha256": sha256_file(path)}
+    atomic_write_bytes(card_path(path), (json.dumps(card, indent=2) + "\n").encode())
+    return card
+
+
+def read_card(path: Path) -> dict[str, Any]:
+    """The JSON card beside `path` (a .safetensors or .json path)."""
+    cpath = card_path(Path(path))
+    if not cpath.is_file():
+        raise CheckpointError(f"Checkpoint card '{cpath}' is missing.")
+    try:
+        card = json.loads(cpath.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CheckpointError(f"Checkpoint card '{cpath}' is not valid JSON: {e}.") from e
+    if not isinstance(card, dict) or card.get("format") != FORMAT:
+        raise CheckpointError(f"'{cpath}' is not a {FORMAT} checkpoint card.")
+    return card
+
+
+def write_card(path: Path, card: dict[str, Any]) -> None:
+    """Rewrite the card beside `path` (e.g. to add metrics), keeping the weights' sha256 in step."""
+    card = {**card, "sha256": sha256_file(Path(path).with_suffix(".safetensors"))}
+    atomic_write_bytes(card_path(Path(path)), (json.dumps(card, indent=2) + "\n").encode())
+
+
+def load_checkpoint(path: Path, task: str | None = None) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """Rebuild the model a checkpoint describes, in eval mode on the CPU: `(model, card)`.
+
+    Raises `CheckpointError` (naming the file) if the weights or card are missing, the sha256 does not
+    match, the file is not safetensors (pickles are refused, never opened), or `task` differs.
+    """
+    path = Path(path).with_suffix(".safetensors")
+    if not path.is_file():
+        raise CheckpointError(f"Checkpoint weights '{path}' are missing.")
+    card = read_card(path)
+    if task is not None and card.get("task") != task:
+        raise CheckpointError(f"'{path.name}' is a '{card.get('task')}' checkpoint, not a '{task}' one.")
+    digest = sha256_file(path)
+    if digest != card.get("sha256"):
+        raise CheckpointError(
+            f"Checkpoint '{path}' does not match its card (sha256 {digest[:12]}… != "
+            f"{str(card.get('sha256'))[:12]}…): the file is corrupt or was modified."
+        )
+    try:
+        state = load_file(path)
+    except (SafetensorError, OSError, ValueError) as e:
+        raise CheckpointError(f"Checkpoint '{path}' is not a valid safetensors file: {e}.") from e
+    model = build_model(card["arch"], **card["config"])
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as e:
+        raise CheckpointError(f"Checkpoint '{path}' does not fit architecture '{card['arch']}': {e}") from e
+    return model.eval(), card
+
+
+def shipped(task: str, name: str) -> Path:
+    """Path of a shipped checkpoint: `checkpoints/<task>/<name>.safetensors`."""
+    return CHECKPOINT_DIR / task / f"{name}.safetensors"
+
+
+def list_shipped(task: str) -> list[str]:
+    """Names of the shipped checkpoints of `task` (those with a card), sorted."""
+    folder = CHECKPOINT_DIR / task
+    return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []

@@ -1,0 +1,155 @@
+"""The only place that touches user image files: open, validate, convert, and the YCbCr maths.
+
+`open_image` turns whatever a user hands us (a path, bytes, a file object or a PIL image) into an
+RGB `PIL.Image`, or raises `ImageInputError` with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+#: Largest image (in pixels, width x height) that `open_image` accepts by default: 40 megapixels,
+#: e.g. 8000 x 5000. Larger images, and files that only *claim* to be larger (decompression bombs),
+#: are refused before they are decoded.
+MAX_PIXELS = 40_000_000
+
+ImageSource = str | os.PathLike | bytes | bytearray | BinaryIO | Image.Image
+
+
+class ImageInputError(ValueError):
+    """The input is not an image we can use; the message says why and what to do."""
+
+
+def open_image(src: ImageSource, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Open `src` as an RGB image, EXIF orientation applied, first frame of an animation.
+
+    Transparent pixels are composited onto white; 16-bit and float images are scaled to 8 bits.
+    Raises `ImageInputError` for empty, non-image, truncated or over-large input (over `max_pixels`).
+    """
+    if isinstance(src, Image.Image):
+        _check_size(src.size, max_pixels)
+        return _to_rgb(ImageOps.exif_transpose(src))
+    fp = _as_file(src)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(fp)
+            _check_size(img.size, max_pixels)
+            img.seek(0)  # first frame of animated GIF/WebP/APNG
+            img.load()
+    except ImageInputError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise ImageInputError(_too_large_message(None, max_pixels)) from e
+    except UnidentifiedImageError as e:
+        raise ImageInputError(
+            "This file is not an image we can read. Please upload a PNG, JPEG, WebP, GIF or BMP file."
+        ) from e
+    except (OSError, SyntaxError, ValueError, EOFError) as e:
+        raise ImageInputError(
+            f"The image could not be decoded ({e}). The file may be truncated or damaged: "
+            "please re-export or re-upload it."
+        ) from e
+    return _to_rgb(ImageOps.exif_transpose(img))
+
+
+def _as_file(src: ImageSource) -> BinaryIO:
+    if isinstance(src, (bytes, bytearray)):
+        if len(src) == 0:
+            raise ImageInputError("The file is empty (0 bytes). Please choose an image file.")
+        return io.BytesIO(bytes(src))
+    if isinstance(src, (str, os.PathLike)):
+        path = Path(src)
+        if not path.is_file():
+            raise ImageInputError(f"No image file at '{path}'.")
+        if path.stat().st_size == 0:
+            raise ImageInputError(f"The file '{path.name}' is empty (0 bytes). Please choose an image file.")
+        return io.BytesIO(path.read_bytes())
+    if hasattr(src, "read"):
+        data = src.read()
+        return _as_file(data if isinstance(data, (bytes, bytearray)) else b"")
+    raise ImageInputError(f"Expected an image file, path or bytes, got {type(src).__name__}.")
+
+
+def _check_size(size: tuple[int, int], max_pixels: int) -> None:
+    w, h = size
+    if w < 1 or h < 1:
+        raise ImageInputError(f"The image has no pixels ({w}x{h}).")
+    if w * h > max_pixels:
+        raise ImageInputError(_too_large_message(size, max_pixels))
+
+
+def _too_large_message(size: tuple[int, int] | None, max_pixels: int) -> str:
+    what = f"{size[0]}x{size[1]} pixels" if size else "larger than it looks (a decompression bomb)"
+    return (
+        f"The image is too large ({what}); the limit is {max_pixels / 1e6:.0f} megapixels. "
+        "Please resize it and try again."
+    )
+
+
+def _to_rgb(img: Image.Image) -> Image.Image:
+    """Any Pillow mode to 8-bit RGB; transparency over white."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        a = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if img.mode.startswith("I;16") or a.max() > 255 else 255.0
+        if img.mode == "F" and a.max() <= 1.0:
+            top = 1.0
+        a = np.clip(a / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return Image.fromarray(a, "L").convert("RGB")
+    if img.mode == "P" and "transparency" in img.info:
+        img = img.convert("RGBA")
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        img = img.convert("RGBA")
+        white = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, img).convert("RGB")
+    return img.convert("RGB")
+
+
+def pil_to_tensor(img: Image.Image) -> torch.Tensor:
+    """RGB/L PIL image -> float tensor (C, H, W) in [0, 1]."""
+    a = np.asarray(img, dtype=np.float32) / 255.0
+    if a.ndim == 2:
+        a = a[:, :, None]
+    return torch.from_numpy(a.copy()).permute(2, 0, 1)
+
+
+def tensor_to_pil(x: torch.Tensor) -> Image.Image:
+    """Float tensor (C, H, W) or (H, W) in [0, 1] -> 8-bit PIL image (RGB for 3 channels, L for 1)."""
+    x = x.detach().float().cpu().clamp(0, 1).mul(255).round().to(torch.uint8)
+    if x.ndim == 3 and x.shape[0] == 1:
+        x = x[0]
+    if x.ndim == 2:
+        return Image.fromarray(x.numpy(), "L")
+    return Image.fromarray(x.permute(1, 2, 0).numpy(), "RGB")
+
+
+# ITU-R BT.601 studio range, as MATLAB's rgb2ycbcr: the convention of the super-resolution papers.
+_RGB2YCBCR = torch.tensor(
+    [[65.481, 128.553, 24.966], [-37.797, -74.203, 112.0], [112.0, -93.786, -18.214]]
+) / 255.0
+_YCBCR_OFFSET = torch.tensor([16.0, 128.0, 128.0]) / 255.0
+
+
+def rgb_to_ycbcr(rgb: torch.Tensor) -> torch.Tensor:
+    """(..., 3, H, W) RGB in [0, 1] -> YCbCr in [0, 1] (Y in [16, 235]/255), BT.601 as MATLAB."""
+    m = _RGB2YCBCR.to(rgb)
+    return torch.einsum("ij,...jhw->...ihw", m, rgb) + _YCBCR_OFFSET.to(rgb)[:, None, None]
+
+
+def ycbcr_to_rgb(ycc: torch.Tensor) -> torch.Tensor:
+    """Inverse of `rgb_to_ycbcr` (not clamped)."""
+    m = torch.linalg.inv(_RGB2YCBCR.double()).to(ycc)
+    return torch.einsum("ij,...jhw->...ihw", m, ycc - _YCBCR_OFFSET.to(ycc)[:, None, None])
+
+
+def rgb_to_y(rgb: torch.Tensor) -> torch.Tensor:
+    """(..., 3, H, W) RGB in [0, 1] -> (..., 1, H, W) luma Y in [16, 235]/255."""
+    return rgb_to_ycbcr(rgb)[..., :1, :, :]

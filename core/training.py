@@ -1,0 +1,256 @@
+"""The one training-loop helper shared by every trainer.
+
+`TrainLoop` owns what every trainer needs and none should write again: seeding, device choice,
+DistributedDataParallel when started under `torchrun`, sharded index batches (DistributedSampler),
+a tqdm progress bar, periodic evaluation, a long-format CSV log, NaN detection and resumable state
+saved atomically (a killed run resumes from its last save; a crash never leaves half a file).
+
+A trainer builds its modules and optimizers, hands them over, and calls `run(train_step, evaluate)`;
+`train_step(step)` does one optimisation step with `loop.modules[...]` (DDP-wrapped where
+distributed) and returns a dict of scalar losses.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as dist
+from safetensors.torch import load_file
+from torch import nn
+from torch.utils.data import DistributedSampler
+from tqdm import tqdm
+
+from core.checkpoints import atomic_save_tensors
+
+STATE_FILE = "state.safetensors"
+LOG_FILE = "log.csv"
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite; the run stops instead of training on garbage."""
+
+
+@dataclass
+class LoopConfig:
+    steps: int
+    run_dir: Path
+    seed: int = 0
+    eval_every: int = 1000
+    save_every: int = 500
+    log_every: int = 50
+    device: str | None = None  # None: CUDA when available, else CPU
+    progress: bool = True
+
+
+def hardware_description(device: torch.device) -> str:
+    """A short human description of where training ran, for checkpoint cards."""
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)} (CUDA {torch.version.cuda}), torch {torch.__version__}"
+    return f"{platform.processor() or platform.machine()} CPU, {os.cpu_count()} cores, torch {torch.__version__}"
+
+
+class TrainLoop:
+    def __init__(
+        self,
+        cfg: LoopConfig,
+        modules: dict[str, nn.Module],
+        optimizers: dict[str, torch.optim.Optimizer],
+        schedulers: dict[str, Any] | None = None,
+    ):
+        self.cfg = cfg
+        self.run_dir = Path(cfg.run_dir)
+        self.world_size = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.distributed = self.world_size > 1
+        self.device = self._choose_device()
+        if self.distributed and not dist.is_initialized():
+            dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
+        if self.device.type == "cpu" and self.distributed:
+            torch.set_num_threads(max(1, (os.cpu_count() or 1) // self.world_size))
+        self.raw = {k: m.to(self.device) for k, m in modules.items()}
+        self.optimizers = optimizers
+        self.schedulers = schedulers or {}
+        self.step = 0
+        self.wall_time = 0.0  # seconds of training, summed over resumed runs
+        self.last_eval: dict[str, float] = {}
+        if self.is_main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._resume()
+        self.modules = {k: self._wrap(m) for k, m in self.raw.items()}
+        torch.manual_seed(cfg.seed + 1_000_003 * self.rank + self.step)
+
+    # ----------------------------------------------------------------- set-up
+    def _choose_device(self) -> torch.device:
+        if self.cfg.device:
+            return torch.device(self.cfg.device)
+        if torch.cuda.is_available():
+            return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        return torch.device("cpu")
+
+    def _wrap(self, m: nn.Module) -> nn.Module:
+        if not self.distributed or not any(p.requires_grad for p in m.parameters()):
+            return m
+        ids = [self.device.index] if self.device.type == "cuda" else None
+        return nn.parallel.DistributedDataParallel(m, device_ids=ids)
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    # ----------------------------------------------------------------- data
+    def index_batches(self, n: int, batch_size: int) -> Iterator[torch.Tensor]:
+        """Endless shuffled batches of indices into a dataset of `n` items, sharded across ranks.
+
+        Every rank gets a disjoint `batch_size` slice of each epoch; epochs reshuffle deterministically.
+        """
+        sampler = DistributedSampler(
+            range(n), num_replicas=self.world_size, rank=self.rank, shuffle=True, seed=self.cfg.seed
+        )
+        epoch = (self.step * batch_size * self.world_size) // max(n, 1)
+        while True:
+            sampler.set_epoch(epoch)
+            idx = torch.tensor(list(sampler))
+            for i in range(0, len(idx) - batch_size + 1, batch_size):
+                yield idx[i : i + batch_size]
+            epoch += 1
+
+    # ----------------------------------------------------------------- loop
+    def run(
+        self,
+        train_step: Callable[[int], dict[str, float]],
+        evaluate: Callable[[], dict[str, float]] | None = None,
+    ) -> dict[str, float]:
+        """Train from the current step to `cfg.steps`; returns the last evaluation (main rank)."""
+        cfg = self.cfg
+        bar = tqdm(
+            total=cfg.steps, initial=self.step, disable=not (cfg.progress and self.is_main),
+            dynamic_ncols=True, desc=self.run_dir.name,
+        )
+        t0 = time.perf_counter()
+        while self.step < cfg.steps:
+            logs = train_step(self.step)
+            for sch in self.schedulers.values():
+                sch.step()
+            self.step += 1
+            bad = {k: v for k, v in logs.items() if not torch.isfinite(torch.tensor(float(v)))}
+            if bad:
+                raise TrainingDiverged(
+                    f"Training diverged at step {self.step}: {bad}. The last good state is in "
+                    f"{self.run_dir / STATE_FILE}; lower the learning rate or check the data."
+                )
+            if self.step % cfg.log_every == 0 or self.step == cfg.steps:
+                self._log("train", logs)
+                bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()})
+            bar.update(1)
+            if evaluate is not None and (self.step % cfg.eval_every == 0 or self.step == cfg.steps):
+                self._evaluate(evaluate)
+            if self.step % cfg.save_every == 0 or self.step == cfg.steps:
+                self.wall_time += time.perf_counter() - t0
+                t0 = time.perf_counter()
+                self.save_state()
+        bar.close()
+        self.check_in_sync()
+        return self.last_eval
+
+    def _evaluate(self, evaluate: Callable[[], dict[str, float]]) -> None:
+        if self.is_main:
+            for m in self.raw.values():
+                m.eval()
+            with torch.no_grad():
+                self.last_eval = evaluate()
+            for m in self.raw.values():
+                m.train()
+            self._log("eval", self.last_eval)
+            tqdm.write(f"step {self.step}: " + ", ".join(f"{k}={v:.4f}" for k, v in self.last_eval.items()))
+        if self.distributed:
+            dist.barrier()
+
+    def _log(self, split: str, values: dict[str, float]) -> None:
+        if not self.is_main:
+            return
+        path = self.run_dir / LOG_FILE
+        new = not path.exists()
+        with open(path, "a", newline="") as f:
+            w = csv.writer(f)
+            if new:
+                w.writerow(["step", "split", "name", "value"])
+            for k, v in values.items():
+                w.writerow([self.step, split, k, f"{float(v):.6g}"])
+
+    def check_in_sync(self) -> None:
+        """Under DDP, assert every rank holds the same weights (gradients were really averaged)."""
+        if not self.distributed:
+            return
+        for name, m in self.raw.items():
+            flat = torch.cat([p.detach().float().flatten() for p in m.parameters()]).to(self.device)
+            ref = flat.clone()
+            dist.broadcast(ref, src=0)
+            if not torch.allclose(flat, ref, atol=1e-6):
+                raise RuntimeError(f"Rank {self.rank}: weights of '{name}' diverged from rank 0.")
+
+    # ----------------------------------------------------------------- state
+    def save_state(self) -> None:
+        """Atomically write weights, optimizer and scheduler state to `run_dir/state.safetensors`."""
+        if self.is_main:
+            tensors: dict[str, torch.Tensor] = {}
+            meta: dict[str, Any] = {"step": self.step, "wall_time": self.wall_time, "optimizers": {}, "schedulers": {}}
+            for name, m in self.raw.items():
+                for k, v in m.state_dict().items():
+                    tensors[f"model/{name}/{k}"] = v
+            for name, opt in self.optimizers.items():
+                sd = opt.state_dict()
+                scalars: dict[str, dict[str, Any]] = {}
+                for pid, st in sd["state"].items():
+                    for k, v in st.items():
+                        if torch.is_tensor(v):
+                            tensors[f"optim/{name}/{pid}/{k}"] = v
+                        else:
+                            scalars.setdefault(str(pid), {})[k] = v
+                meta["optimizers"][name] = {"param_groups": sd["param_groups"], "scalars": scalars}
+            for name, sch in self.schedulers.items():
+                meta["schedulers"][name] = sch.state_dict()
+            atomic_save_tensors(tensors, self.run_dir / STATE_FILE, metadata={"loop": json.dumps(meta)})
+        if self.distributed:
+            dist.barrier()
+
+    def _resume(self) -> None:
+        path = self.run_dir / STATE_FILE
+        if not path.is_file():
+            return
+        from safetensors import safe_open
+
+        with safe_open(path, "pt") as f:
+            meta = json.loads(f.metadata()["loop"])
+        tensors = load_file(path)
+        for name, m in self.raw.items():
+            prefix = f"model/{name}/"
+            m.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
+        for name, opt in self.optimizers.items():
+            om = meta["optimizers"][name]
+            state: dict[int, dict[str, Any]] = {}
+            for k, v in tensors.items():
+                parts = k.split("/")
+                if parts[0] == "optim" and parts[1] == name:
+                    state.setdefault(int(parts[2]), {})[parts[3]] = v.to(self.device)
+            for pid, sc in om["scalars"].items():
+                state.setdefault(int(pid), {}).update(sc)
+            opt.load_state_dict({"state": state, "param_groups": om["param_groups"]})
+        for name, sch in self.schedulers.items():
+            sch.load_state_dict(meta["schedulers"][name])
+        self.step = int(meta["step"])
+        self.wall_time = float(meta["wall_time"])
+        if self.is_main:
+            tqdm.write(f"Resumed {self.run_dir} at step {self.step}.")
+
+    def close(self) -> None:
+        if self.distributed and dist.is_initialized():
+            dist.destroy_process_group()

@@ -1,0 +1,81 @@
+"""The Gradio demo suite: layout and wiring only; every computation is a `core` call.
+
+    python app.py            # http://127.0.0.1:7860
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+
+from core.checkpoints import CheckpointError
+from core.examples import example_photo_files
+from core.imaging import ImageInputError, open_image
+from core.sr import ARCHS, available
+from core.sr.compare import compare, comparison_zoom
+
+#: Gradio refuses uploads over this size before our code sees them.
+MAX_FILE_SIZE = "25mb"
+USER_ERRORS = (ImageInputError, CheckpointError, ValueError)
+
+
+def _model_choices() -> list[tuple[str, str]]:
+    archs = sorted({a for a, _ in available()}) or list(ARCHS)
+    return [(ARCHS[a], a) for a in archs]
+
+
+def run_upscale(path: str | None, scale: str, arch: str, ground_truth: bool, progress=gr.Progress()):
+    """Gradio handler: (before/after slider, zoom panel, summary markdown, PNG path to download)."""
+    if not path:
+        raise gr.Error("Please upload an image or pick an example first.")
+    try:
+        img = open_image(path)
+        s = int(str(scale).lstrip("x"))
+        c = compare(img, s, arch, ground_truth, progress=lambda i, n: progress(i / n, desc="FSRCNN tiles"))
+    except USER_ERRORS as e:
+        raise gr.Error(str(e)) from e
+    out = Path(tempfile.mkdtemp(prefix="upscale-")) / f"fsrcnn_x{s}.png"
+    c.fsrcnn.save(out)
+    return (c.bicubic, c.fsrcnn), comparison_zoom(c), c.summary(), str(out)
+
+
+def upscale_tab() -> None:
+    gr.Markdown(
+        "### Upscaling: bicubic vs FSRCNN\n"
+        "FSRCNN (Dong et al., 2016) learns to upscale the brightness channel; colour is bicubic. "
+        "Tick *compare with ground truth* to downsize your image first and score both methods against it."
+    )
+    with gr.Row():
+        with gr.Column(scale=1):
+            inp = gr.Image(type="filepath", label="Low-resolution image", elem_id="upscale-input", height=320)
+            scale = gr.Radio(["x2", "x3", "x4"], value="x2", label="Scale")
+            choices = _model_choices()
+            arch = gr.Dropdown(choices, value=choices[0][1], label="Model")
+            gt = gr.Checkbox(False, label="Compare with ground truth (downsize my image first, then score)")
+            btn = gr.Button("Upscale", variant="primary")
+            gr.Examples([[str(p)] for p in example_photo_files()], inputs=[inp], label="Example photos (scikit-image)")
+        with gr.Column(scale=2):
+            slider = gr.ImageSlider(label="Bicubic ◀ ▶ FSRCNN", format="png", elem_id="upscale-output")
+            zoom = gr.Image(label="Zoomed detail (nearest-neighbour)", format="png")
+            stats = gr.Markdown(label="Timing and quality")
+            download = gr.File(label="Download the FSRCNN result (PNG)")
+    btn.click(
+        run_upscale, [inp, scale, arch, gt], [slider, zoom, stats, download], api_name="upscale", concurrency_limit=2
+    )
+
+
+def build_demo() -> gr.Blocks:
+    with gr.Blocks(title="paper-to-demo") as demo:
+        gr.Markdown("# paper-to-demo\nClassic deep-learning papers, trained by us, running live on the CPU.")
+        with gr.Tab("Upscale"):
+            upscale_tab()
+    return demo.queue(default_concurrency_limit=4, max_size=64)
+
+
+def launch(demo: gr.Blocks | None = None, **kwargs) -> gr.Blocks:
+    demo = demo or build_demo()
+    opts = dict(server_name="127.0.0.1", server_port=7860, max_file_size=MAX_FILE_SIZE, show_error=True)
+    demo.launch(**{**opts, **kwargs})
+    return demo

@@ -1,0 +1,49 @@
+"""Shared fixtures: tiny data the tests generate from images that scikit-image ships."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.examples import example_photo
+
+
+@pytest.fixture(scope="session")
+def photo() -> Image.Image:
+    """A real RGB photo (Chelsea the cat, 451x300)."""
+    return example_photo("chelsea")
+
+
+@pytest.fixture(scope="session")
+def hr_folder(tmp_path_factory, photo) -> Path:
+    """A tiny T91-like training folder: six 96x96 crops of real photos."""
+    folder = tmp_path_factory.mktemp("hr")
+    coffee = example_photo("coffee")
+    for i, (im, x, y) in enumerate([(photo, 0, 0), (photo, 150, 100), (photo, 300, 180),
+                                     (coffee, 0, 0), (coffee, 250, 100), (coffee, 450, 250)]):
+        im.crop((x, y, x + 96, y + 96)).save(folder / f"img{i}.png")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def eval_root(tmp_path_factory) -> Path:
+    """A tiny Set5-like evaluation set: image_SRF_{2,3,4}/*_HR.png and *_LR.png."""
+    from core.sr.data import bicubic_downscale, crop_to_multiple
+
+    root = tmp_path_factory.mktemp("evalset")
+    astro = example_photo("astronaut").crop((150, 50, 270, 170))
+    for s in (2, 3, 4):
+        d = root / f"image_SRF_{s}"
+        d.mkdir()
+        hr = crop_to_multiple(astro, s)
+        hr.save(d / f"img_001_SRF_{s}_HR.png")
+        bicubic_downscale(hr, s).save(d / f"img_001_SRF_{s}_LR.png")
+    return root
+
+
+def noise_image(w: int, h: int, seed: int = 0) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    return Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8), "RGB")

@@ -1,0 +1,81 @@
+import json
+import pickle
+
+import pytest
+import torch
+
+from core.checkpoints import CheckpointError, load_checkpoint, read_card, save_checkpoint
+from core.sr.model import FSRCNN
+
+CARD = {"task": "sr", "name": "t", "arch": "fsrcnn", "config": {"scale": 3, "d": 8, "s": 4, "m": 1}}
+
+
+def test_round_trip_rebuilds_the_same_model(tmp_path):
+    model = FSRCNN(3, 8, 4, 1)
+    card = save_checkpoint(model, tmp_path / "t.safetensors", CARD)
+    assert len(card["sha256"]) == 64 and read_card(tmp_path / "t.safetensors")["sha256"] == card["sha256"]
+    loaded, card2 = load_checkpoint(tmp_path / "t.safetensors", task="sr")
+    x = torch.rand(1, 1, 10, 12)
+    assert torch.equal(loaded(x), model.eval()(x))
+    assert card2["config"] == CARD["config"] and not loaded.training
+
+
+def test_tampered_weights_are_detected(tmp_path):
+    path = tmp_path / "t.safetensors"
+    save_checkpoint(FSRCNN(3, 8, 4, 1), path, CARD)
+    data = bytearray(path.read_bytes())
+    data[-5] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="does not match its card"):
+        load_checkpoint(path)
+
+
+def test_pickle_is_refused_without_being_unpickled(tmp_path):
+    path = tmp_path / "evil.safetensors"
+    save_checkpoint(FSRCNN(3, 8, 4, 1), path, CARD)
+
+    class Boom:
+        def __reduce__(self):
+            return (exec, ("raise SystemExit('unpickled!')",))
+
+    path.write_bytes(pickle.dumps(Boom()))
+    card = json.loads(path.with_suffix(".json").read_text())
+    from core.checkpoints import sha256_file, write_card
+
+    write_card(path, card)  # even with a matching sha256, the file is not safetensors
+    assert read_card(path)["sha256"] == sha256_file(path)
+    with pytest.raises(CheckpointError, match="not a valid safetensors"):
+        load_checkpoint(path)
+
+
+def test_missing_wrong_task_and_wrong_shape(tmp_path):
+    with pytest.raises(CheckpointError, match="missing"):
+        load_checkpoint(tmp_path / "nothing.safetensors")
+    path = tmp_path / "t.safetensors"
+    save_checkpoint(FSRCNN(3, 8, 4, 1), path, CARD)
+    with pytest.raises(CheckpointError, match="not a 'gan'"):
+        load_checkpoint(path, task="gan")
+    card = json.loads(path.with_suffix(".json").read_text())
+    card["config"]["d"] = 16
+    path.with_suffix(".json").write_text(json.dumps(card))
+    with pytest.raises(CheckpointError, match="does not fit"):
+        load_checkpoint(path)
+
+
+def test_a_crash_mid_save_keeps_the_old_checkpoint(tmp_path, monkeypatch):
+    path = tmp_path / "t.safetensors"
+    save_checkpoint(FSRCNN(3, 8, 4, 1), path, CARD)
+    before = path.read_bytes()
+    import core.checkpoints as ck
+
+    def crash(tensors, filename, metadata=None):  # write half a file, then die
+        with open(filename, "wb") as f:
+            f.write(b"half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ck, "save_file", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(FSRCNN(3, 8, 4, 1), path, CARD)
+    assert path.read_bytes() == before
+    assert load_checkpoint(path)[1]["sha256"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

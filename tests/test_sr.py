@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+import torch
+from scipy.signal import correlate2d
+
+from core.imaging import pil_to_tensor, rgb_to_y
+from core.metrics import image_quality, psnr, ssim
+from core.sr.data import load_eval_pairs, make_patches
+from core.sr.evaluate import evaluate_pairs
+from core.sr.model import FSRCNN
+from core.sr.upscale import Upscaler, bicubic
+
+
+@pytest.mark.parametrize("scale", [2, 3, 4])
+def test_fsrcnn_output_is_scale_times_larger(scale):
+    model = FSRCNN(scale)
+    y = torch.rand(2, 1, 13, 17)
+    assert model(y).shape == (2, 1, 13 * scale, 17 * scale)
+
+
+def test_fsrcnn_layers_follow_the_paper():
+    m = FSRCNN(3, 56, 12, 4)
+    assert m.feature[0].kernel_size == (5, 5) and m.feature[0].out_channels == 56
+    assert m.shrink[0].kernel_size == (1, 1) and m.shrink[0].out_channels == 12
+    assert len(m.mapping) == 4 and all(b[0].kernel_size == (3, 3) for b in m.mapping)
+    assert m.expand[0].out_channels == 56
+    assert m.deconv.kernel_size == (9, 9) and m.deconv.stride == (3, 3)
+    assert m.deconv.weight.std().item() == pytest.approx(0.001, rel=0.2)
+    s = FSRCNN(3, 32, 5, 1)
+    # Weights only (as the paper counts): FSRCNN-s has 3,937 at x3 (the paper rounds to ~4k).
+    weights = sum(p.numel() for n, p in s.named_parameters() if n.endswith("weight") and p.ndim == 4)
+    assert weights == 25 * 32 + 32 * 5 + 9 * 5 * 5 + 5 * 32 + 81 * 32
+
+
+@pytest.mark.parametrize("scale", [2, 4])
+def test_tiled_upscaling_equals_whole_image(scale, photo):
+    torch.manual_seed(0)
+    model = FSRCNN(scale).eval()
+    for p in model.parameters():  # a non-trivial network: random weights of a useful size
+        p.data.normal_(0, 0.2)
+    img = photo.crop((0, 0, 150, 110))
+    whole = Upscaler(model, {}, tile=10_000)(img)
+    tiled = Upscaler(model, {}, tile=32)(img)  # 5 x 4 tiles
+    diff = np.abs(np.asarray(whole, dtype=int) - np.asarray(tiled, dtype=int))
+    assert whole.size == (150 * scale, 110 * scale) and diff.max() <= 1
+
+
+def test_psnr_and_ssim_against_known_values(photo):
+    y = rgb_to_y(pil_to_tensor(photo))
+    assert psnr(y, y + 1 / 255) == pytest.approx(20 * np.log10(255), abs=1e-4)  # float32 input
+    noisy = (y + 0.05 * torch.randn_like(y, generator=torch.Generator().manual_seed(0))).clamp(0, 1)
+    assert ssim(noisy, y) == pytest.approx(_matlab_ssim(noisy[0].double().numpy(), y[0].double().numpy()), abs=1e-6)
+    assert image_quality(photo, photo)["ssim"] == pytest.approx(1.0)
+
+
+def test_patches_are_aligned_lr_hr_pairs(hr_folder):
+    ps = make_patches(hr_folder, 3, 10)
+    assert ps.lr.shape[1:] == (1, 10, 10) and ps.hr.shape[1:] == (1, 30, 30) and len(ps) > 6 * 9
+    lr, hr = ps.batch(torch.arange(8), torch.Generator().manual_seed(0))
+    # The LR patch is the HR patch downscaled: the block means agree closely.
+    down = torch.nn.functional.avg_pool2d(hr, 3)
+    assert (down - lr).abs().mean() < 0.02
+
+
+def test_bicubic_baseline_on_an_eval_set(eval_root):
+    pairs = load_eval_pairs(eval_root, 2)
+    assert pairs[0].hr.size == (120, 120) and pairs[0].lr.size == (60, 60)
+    r = evaluate_pairs(pairs, 2, None)
+    assert 24 < r["psnr"] < 40 and 0.6 < r["ssim"] < 1
+    assert bicubic(pairs[0].lr, 2).size == pairs[0].hr.size
+
+
+def _matlab_ssim(a: np.ndarray, b: np.ndarray) -> float:
+    """Wang et al.'s SSIM as MATLAB computes it: 11x11 Gaussian (sigma 1.5), valid region, K = 0.01, 0.03."""
+    x = np.arange(11) - 5
+    k = np.outer(np.exp(-(x**2) / 4.5), np.exp(-(x**2) / 4.5))
+    k /= k.sum()
+    f = lambda z: correlate2d(z, k, mode="valid")  # noqa: E731
+    mu1, mu2 = f(a), f(b)
+    s11, s22, s12 = f(a * a) - mu1**2, f(b * b) - mu2**2, f(a * b) - mu1 * mu2
+    c1, c2 = 0.01**2, 0.03**2
+    return float((((2 * mu1 * mu2 + c1) * (2 * s12 + c2)) / ((mu1**2 + mu2**2 + c1) * (s11 + s22 + c2))).mean())
