@@ -19,7 +19,8 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
+#: Shipped checkpoints; `PAPER_TO_DEMO_CHECKPOINTS` points the whole suite at another folder of the same layout.
+CHECKPOINT_DIR = Path(os.environ.get("PAPER_TO_DEMO_CHECKPOINTS", Path(__file__).resolve().parent.parent / "checkpoints"))
 FORMAT = "paper-to-demo/1"
 
 _REGISTRY: dict[str, Callable[..., torch.nn.Module]] = {}

@@ -21,6 +21,22 @@ MAX_FILE_SIZE = "25mb"
 USER_ERRORS = (ImageInputError, CheckpointError, ValueError)
 
 
+def image_input(**kwargs) -> gr.Image:
+    """A `gr.Image` whose upload reaches the handler as a path, undecoded, so that `core.imaging.open_image`
+    validates it and words the error (Gradio's own decoding would fail first, with an internal message).
+    Patched on the instance: a subclass would make Gradio write a .pyi stub beside this file."""
+    comp = gr.Image(type="filepath", **kwargs)
+    decode = comp.preprocess
+
+    def preprocess(payload):
+        if payload is None or not payload.path or (payload.url or "").startswith("data:"):
+            return decode(payload)
+        return payload.path
+
+    comp.preprocess = preprocess
+    return comp
+
+
 def _model_choices() -> list[tuple[str, str]]:
     archs = sorted({a for a, _ in available()}) or list(ARCHS)
     return [(ARCHS[a], a) for a in archs]
@@ -49,7 +65,7 @@ def upscale_tab() -> None:
     )
     with gr.Row():
         with gr.Column(scale=1):
-            inp = gr.Image(type="filepath", label="Low-resolution image", elem_id="upscale-input", height=320)
+            inp = image_input(label="Low-resolution image", elem_id="upscale-input", height=320)
             scale = gr.Radio(["x2", "x3", "x4"], value="x2", label="Scale")
             choices = _model_choices()
             arch = gr.Dropdown(choices, value=choices[0][1], label="Model")
