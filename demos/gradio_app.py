@@ -9,11 +9,17 @@ import tempfile
 from pathlib import Path
 
 import gradio as gr
+from PIL import Image
 
 from core.checkpoints import CheckpointError
-from core.examples import example_photo_files
+from core.examples import example_photo_files, fashion_example_files
+from core.fashion import CLASSES
+from core.fashion.predict import available as fashion_available
+from core.fashion.predict import classify, load_classifier, model_label
 from core.imaging import ImageInputError, open_image
-from core.sr import ARCHS, available
+from core.plots import confusion_matrix_figure
+from core.sr import ARCHS
+from core.sr import available as sr_available
 from core.sr.compare import compare, comparison_zoom
 
 #: Gradio refuses uploads over this size before our code sees them.
@@ -38,7 +44,7 @@ def image_input(**kwargs) -> gr.Image:
 
 
 def _model_choices() -> list[tuple[str, str]]:
-    archs = sorted({a for a, _ in available()}) or list(ARCHS)
+    archs = sorted({a for a, _ in sr_available()}) or list(ARCHS)
     return [(ARCHS[a], a) for a in archs]
 
 
@@ -82,11 +88,83 @@ def upscale_tab() -> None:
     )
 
 
+def _classify(img, arch: str):
+    try:
+        p = classify(open_image(img), arch)
+    except USER_ERRORS as e:
+        raise gr.Error(str(e)) from e
+    view = p.view.resize((168, 168), Image.NEAREST)
+    return p.top(5), view, f"**{p.model}**: {p.milliseconds:.1f} ms on the CPU"
+
+
+def run_classify(path: str | None, arch: str):
+    """Gradio handler for an uploaded photo: (top-5 label dict, the model's 28x28 view, timing markdown)."""
+    if not path:
+        raise gr.Error("Please upload a photo or pick an example first.")
+    return _classify(path, arch)
+
+
+def run_classify_drawing(sketch: dict | None, arch: str):
+    """Gradio handler for the sketchpad: same outputs as `run_classify`."""
+    composite = (sketch or {}).get("composite")
+    if composite is None or composite.getextrema()[3] == (0, 0):
+        raise gr.Error("Draw a garment first (dark strokes on the white canvas).")
+    return _classify(composite, arch)
+
+
+def confusion_plot(arch: str):
+    try:
+        card = load_classifier(arch).card
+    except USER_ERRORS as e:
+        raise gr.Error(str(e)) from e
+    m = card.get("metrics", {})
+    return confusion_matrix_figure(m["confusion_matrix"], CLASSES, f"{card['title']}: test accuracy {m['test_accuracy']:.1%}")
+
+
+def classify_tab() -> None:
+    gr.Markdown(
+        "### Fashion-MNIST classification\n"
+        "Upload a photo of a garment (on a light background) or draw one. The image is turned into what the "
+        "models were trained on: grayscale, inverted, cropped to the object and shrunk to 28×28 (shown below)."
+    )
+    archs = fashion_available()
+    if not archs:
+        gr.Markdown("No classifier checkpoint is shipped in `checkpoints/fashion/`.")
+        return
+    with gr.Row():
+        with gr.Column(scale=1):
+            arch = gr.Dropdown([(model_label(a), a) for a in archs], value=archs[-1], label="Model (test accuracy)")
+            with gr.Tab("Photo"):
+                inp = image_input(label="Photo of a garment", elem_id="classify-input", height=280)
+                btn = gr.Button("Classify", variant="primary")
+                examples = fashion_example_files()
+                if examples:
+                    gr.Examples([[str(p)] for p in examples], inputs=[inp],
+                                label="Fashion-MNIST test images, rendered as photos")
+            with gr.Tab("Draw"):
+                pad = gr.Sketchpad(type="pil", label="Draw a garment", canvas_size=(280, 280), elem_id="classify-sketch")
+                draw_btn = gr.Button("Classify drawing", variant="primary")
+        with gr.Column(scale=1):
+            label = gr.Label(num_top_classes=5, label="Top-5 probabilities", elem_id="classify-label")
+            view = gr.Image(label="What the model saw (28×28)", format="png", height=180)
+            timing = gr.Markdown()
+        with gr.Column(scale=1):
+            plot = gr.Plot(label="Confusion matrix on the 10,000 test images")
+    btn.click(run_classify, [inp, arch], [label, view, timing], api_name="classify")
+    draw_btn.click(run_classify_drawing, [pad, arch], [label, view, timing], api_name="classify_drawing")
+    arch.change(confusion_plot, arch, plot, api_name=False)
+    return arch, plot
+
+
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="paper-to-demo") as demo:
         gr.Markdown("# paper-to-demo\nClassic deep-learning papers, trained by us, running live on the CPU.")
         with gr.Tab("Upscale"):
             upscale_tab()
+        with gr.Tab("Classify"):
+            wired = classify_tab()
+        if wired:
+            demo.load(confusion_plot, wired[0], wired[1], api_name=False)
     return demo.queue(default_concurrency_limit=4, max_size=64)
 
 

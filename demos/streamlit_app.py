@@ -15,5 +15,8 @@ import streamlit as st  # noqa: E402
 PAGES = Path(__file__).parent / "pages"
 
 st.set_page_config(page_title="paper-to-demo", page_icon="🔬", layout="wide")
-nav = st.navigation([st.Page(PAGES / "upscale.py", title="Upscale", icon="🔍")])
+nav = st.navigation([
+    st.Page(PAGES / "upscale.py", title="Upscale", icon="🔍"),
+    st.Page(PAGES / "classify.py", title="Classify", icon="👕"),
+])
 nav.run()

@@ -80,3 +80,20 @@ def _matlab_ssim(a: np.ndarray, b: np.ndarray) -> float:
     s11, s22, s12 = f(a * a) - mu1**2, f(b * b) - mu2**2, f(a * b) - mu1 * mu2
     c1, c2 = 0.01**2, 0.03**2
     return float((((2 * mu1 * mu2 + c1) * (2 * s12 + c2)) / ((mu1**2 + mu2**2 + c1) * (s11 + s22 + c2))).mean())
+
+
+def test_evaluate_cli_prints_a_table_and_writes_the_card(eval_root, tmp_path, capsys):
+    from core.checkpoints import load_checkpoint, save_checkpoint
+    from train import sr as train_sr
+
+    path = tmp_path / "fsrcnn_x3.safetensors"
+    save_checkpoint(FSRCNN(3, 8, 4, 1), path, {"task": "sr", "name": "fsrcnn_x3", "arch": "fsrcnn",
+                                                "config": {"scale": 3, "d": 8, "s": 4, "m": 1}})
+    train_sr.main(["evaluate", str(path), "--data", str(eval_root.parent), "--sets", eval_root.name, "Nope",
+                   "--write-card"])
+    out = capsys.readouterr()
+    assert f"| {eval_root.name} | 1 |" in out.out and "Nope: not found" in out.err
+    card = load_checkpoint(path)[1]  # sha256 still matches after the card was rewritten
+    r = card["metrics"][eval_root.name]
+    assert r["bicubic_psnr"] == pytest.approx(evaluate_pairs(load_eval_pairs(eval_root, 3), 3, None)["psnr"], abs=1e-3)
+    assert r["psnr"] < r["bicubic_psnr"]  # an untrained network is worse than bicubic: the numbers are real

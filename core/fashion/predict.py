@@ -1,0 +1,157 @@
+"""Classifying user images: `load_classifier(arch).predict(img)`.
+
+A phone photo (dark garment on a light background, any size and colour) or a mouse drawing is turned
+into what Fashion-MNIST looks like (Xiao et al. 2017's own pipeline, in reverse): grayscale, light
+object on black, trimmed to the object, longest edge resized to 28, centred on a 28x28 canvas.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+from skimage.filters import threshold_otsu
+
+from core import checkpoints
+from core.fashion.data import CLASSES
+from core.fashion.models import Classifier as Net
+
+ARCHS = {
+    "softmax": "Softmax regression",
+    "mlp": "MLP (1 hidden layer)",
+    "cnn": "Small CNN (2 conv layers)",
+    "resnet": "Small ResNet (strong)",
+}
+
+
+def to_fashion_mnist(img: Image.Image) -> Image.Image:
+    """Any RGB/L image -> the 28x28 'L' image the models were trained on (light object on black)."""
+    g = np.asarray(ImageOps.grayscale(img), dtype=np.float32)
+    border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
+    if np.median(border) > 127:  # light background (photo, drawing): invert to light-on-dark
+        g = 255.0 - g
+    g = np.clip(g - np.median(np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])), 0, None)  # background -> 0
+    # Otsu's threshold separates garment from (unevenly lit) background; half of it keeps faint parts.
+    t = threshold_otsu(g) if g.max() > g.min() else 0.0
+    g = np.clip(g - 0.25 * t, 0, None)
+    mask = g > max(0.25 * t, 1.0)
+    if mask.any():
+        ys, xs = np.nonzero(mask)
+        g = g[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    if g.max() > 0:
+        g = g * (255.0 / g.max())
+    obj = Image.fromarray(g.astype(np.uint8), "L")
+    h, w = obj.height, obj.width
+    side = max(h, w)
+    nw, nh = max(1, round(28 * w / side)), max(1, round(28 * h / side))
+    obj = obj.resize((nw, nh), Image.LANCZOS)
+    canvas = Image.new("L", (28, 28), 0)
+    canvas.paste(obj, ((28 - nw) // 2, (28 - nh) // 2))
+    return canvas
+
+
+def _ranked(probs: torch.Tensor) -> dict[str, float]:
+    return {CLASSES[i]: float(probs[i]) for i in probs.argsort(descending=True).tolist()}
+
+
+def image_to_tensor(view: Image.Image) -> torch.Tensor:
+    """28x28 'L' image -> (1, 1, 28, 28) float in [0, 1]."""
+    return torch.from_numpy(np.asarray(view, dtype=np.float32) / 255.0)[None, None]
+
+
+class Classifier:
+    """A trained Fashion-MNIST classifier and its card."""
+
+    def __init__(self, model: Net, card: dict):
+        self.model = model.eval()
+        self.card = card
+
+    @property
+    def name(self) -> str:
+        return self.card.get("name", self.card["arch"])
+
+    @torch.inference_mode()
+    def predict_tensor(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (N, 1, 28, 28) in [0, 1], as the dataset stores them -> probabilities (N, 10)."""
+        if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
+            raise ValueError(f"Expected a tensor of shape (N, 1, 28, 28), got {tuple(x.shape)}.")
+        return self.model(x.float()).softmax(-1)
+
+    def predict(self, img: Image.Image) -> dict[str, float]:
+        """Any user image -> {class name: probability}, summing to 1, most likely first."""
+        return _ranked(self.predict_tensor(image_to_tensor(to_fashion_mnist(img)))[0])
+
+    @staticmethod
+    def view(img: Image.Image) -> Image.Image:
+        """The 28x28 image the model actually sees for `img`."""
+        return to_fashion_mnist(img)
+
+
+def load_classifier(arch: str = "best") -> Classifier:
+    """A shipped classifier (`softmax`, `mlp`, `cnn`, `resnet`; `best` = the most accurate) or a checkpoint path.
+
+    Loaded once and cached. Raises `CheckpointError` if the checkpoint is missing or corrupt.
+    """
+    return _load(best_arch() if arch == "best" else arch)
+
+
+def best_arch() -> str:
+    """The shipped classifier with the highest measured test accuracy."""
+    have = available()
+    if not have:
+        raise checkpoints.CheckpointError(f"No classifier checkpoint in {checkpoints.CHECKPOINT_DIR / 'fashion'}.")
+    acc = {a: checkpoints.read_card(checkpoints.shipped("fashion", a)).get("metrics", {}).get("test_accuracy", 0) for a in have}
+    return max(have, key=acc.get)
+
+
+@functools.lru_cache(maxsize=8)
+def _load(arch: str) -> Classifier:
+    if arch.endswith(".safetensors"):
+        path = Path(arch)
+    elif arch in ARCHS:
+        path = checkpoints.shipped("fashion", arch)
+    else:
+        raise ValueError(f"Unknown classifier '{arch}'. Choose one of: best, {', '.join(ARCHS)}.")
+    model, card = checkpoints.load_checkpoint(path, task="fashion")
+    return Classifier(model, card)
+
+
+@dataclass
+class Prediction:
+    probabilities: dict[str, float]  # class name -> probability, most likely first
+    view: Image.Image  # the 28x28 image the model saw
+    milliseconds: float  # preprocessing + inference
+    model: str  # the model's title
+
+    def top(self, k: int = 5) -> dict[str, float]:
+        return dict(list(self.probabilities.items())[:k])
+
+
+def classify(img: Image.Image, arch: str = "best") -> Prediction:
+    """What both demos show for one image: probabilities, the model's 28x28 view and the time taken."""
+    clf = load_classifier(arch)
+    t0 = time.perf_counter()
+    view = to_fashion_mnist(img)
+    probs = _ranked(clf.predict_tensor(image_to_tensor(view))[0])
+    ms = (time.perf_counter() - t0) * 1000
+    return Prediction(probs, view, ms, clf.card.get("title", clf.name))
+
+
+def model_label(arch: str) -> str:
+    """`arch` with its measured test accuracy, for model pickers: 'Small CNN (2 conv layers) · 91.2 %'."""
+    try:
+        acc = load_classifier(arch).card.get("metrics", {}).get("test_accuracy")
+    except (checkpoints.CheckpointError, ValueError):
+        return f"{ARCHS.get(arch, arch)} (unavailable)"
+    return f"{ARCHS.get(arch, arch)} · {acc * 100:.1f} %" if acc is not None else ARCHS.get(arch, arch)
+
+
+def available() -> list[str]:
+    """Shipped classifier names, baselines first."""
+    have = set(checkpoints.list_shipped("fashion"))
+    return [a for a in ARCHS if a in have]

@@ -1,0 +1,122 @@
+"""Fashion-MNIST: data loading, models, a short real training run, and predict() on photo-like input."""
+
+import gzip
+import struct
+
+import numpy as np
+import pytest
+import torch
+
+from core.fashion import CLASSES, MLP, SmallCNN, SmallResNet, SoftmaxRegression, load_split, to_input
+from core.fashion.data import DEBIAN_DIR, IDX_FILES, DataMissingError, prepare_root, render_as_photo
+from core.fashion.predict import available, load_classifier, to_fashion_mnist
+
+HAVE_DATA = all((DEBIAN_DIR / f"{n}.gz").is_file() for n in IDX_FILES)
+needs_data = pytest.mark.skipif(not HAVE_DATA, reason="dataset-fashion-mnist is not installed (make setup installs it)")
+
+
+def _idx_images(a: np.ndarray) -> bytes:
+    return struct.pack(">IIII", 0x803, *a.shape) + a.astype(np.uint8).tobytes()
+
+
+def _idx_labels(a: np.ndarray) -> bytes:
+    return struct.pack(">II", 0x801, len(a)) + a.astype(np.uint8).tobytes()
+
+
+def test_idx_files_are_decompressed_from_a_debian_style_folder_and_read(tmp_path):
+    rng = np.random.default_rng(0)
+    src = tmp_path / "debian"
+    src.mkdir()
+    data = {
+        "train-images-idx3-ubyte": _idx_images(rng.integers(0, 256, (12, 28, 28))),
+        "train-labels-idx1-ubyte": _idx_labels(np.arange(12) % 10),
+        "t10k-images-idx3-ubyte": _idx_images(rng.integers(0, 256, (5, 28, 28))),
+        "t10k-labels-idx1-ubyte": _idx_labels(np.arange(5)),
+    }
+    for name, blob in data.items():
+        (src / f"{name}.gz").write_bytes(gzip.compress(blob))
+    root = prepare_root(tmp_path / "root", source=src)
+    x, y = load_split(True, root)
+    assert x.shape == (12, 28, 28) and x.dtype == torch.uint8 and y.tolist() == list(np.arange(12) % 10)
+    assert np.array_equal(x[3].numpy(), np.frombuffer(data["train-images-idx3-ubyte"][16:], np.uint8).reshape(12, 28, 28)[3])
+    assert load_split(False, root)[0].shape == (5, 28, 28)
+    assert to_input(x).shape == (12, 1, 28, 28) and float(to_input(x).max()) <= 1.0
+
+
+def test_missing_data_gives_a_clear_message(tmp_path):
+    with pytest.raises(DataMissingError, match="apt-get install dataset-fashion-mnist"):
+        load_split(True, tmp_path / "empty", source=tmp_path / "nowhere")
+
+
+@needs_data
+def test_the_real_dataset_has_the_published_sizes():
+    x, y = load_split(True)
+    assert x.shape == (60000, 28, 28) and torch.bincount(y).tolist() == [6000] * 10
+    assert load_split(False)[0].shape == (10000, 28, 28)
+
+
+@pytest.mark.parametrize("model", [SoftmaxRegression(), MLP(), SmallCNN(), SmallResNet()], ids=lambda m: type(m).__name__)
+def test_architectures_map_images_to_ten_logits(model):
+    x = torch.rand(4, 1, 28, 28)
+    assert model(x).shape == (4, 10) and model.features(x).shape[0] == 4
+    if isinstance(model, SmallResNet):
+        assert sum(p.numel() for p in model.parameters()) <= 1_500_000
+
+
+@needs_data
+def test_a_short_real_training_run_beats_chance(tmp_path):
+    from train import fashion
+
+    fashion.main(["fit", "--arch", "cnn", "--subset", "2048", "--steps", "48", "--batch", "64", "--run-dir",
+                  str(tmp_path), "--quiet", "--eval-every", "1000"])
+    clf = load_classifier(str(tmp_path / "model.safetensors"))
+    acc = clf.card["metrics"]["test_accuracy"]
+    assert acc > 0.5, acc  # chance is 0.1
+    conf = np.array(clf.card["metrics"]["confusion_matrix"])
+    assert conf.sum() == 10000 and np.trace(conf) / 10000 == pytest.approx(acc, abs=1e-4)
+
+
+def test_preprocessing_turns_a_photo_back_into_the_dataset_image():
+    rng = np.random.default_rng(0)
+    img = torch.zeros(28, 28, dtype=torch.uint8)
+    img[4:24, 9:19] = torch.from_numpy(rng.integers(120, 255, (20, 10)).astype(np.uint8))  # a 'trouser' blob
+    view = np.asarray(to_fashion_mnist(render_as_photo(img, seed=3)), dtype=np.float32)
+    assert view.shape == (28, 28)
+    rows, cols = np.nonzero(view > 40)
+    # Longest edge (height 20 -> 28) fills the canvas; the object is centred horizontally.
+    assert rows.min() <= 1 and rows.max() >= 26 and abs((cols.min() + cols.max()) / 2 - 13.5) <= 1.5
+    assert view[:, :3].max() < 20 and view[:, -3:].max() < 20  # background is black, like the dataset
+
+
+best = pytest.mark.skipif(not available() or not HAVE_DATA, reason="needs shipped classifiers and the dataset")
+
+
+@best
+@pytest.mark.parametrize("arch", ["best", "cnn"])
+def test_predict_keeps_its_accuracy_on_photo_like_renderings(arch):
+    clf = load_classifier(arch)
+    x, y = load_split(False)
+    idx = torch.arange(0, 10000, 25)  # 400 test images
+    raw = clf.predict_tensor(to_input(x[idx])).argmax(-1)
+    photos = torch.tensor([CLASSES.index(next(iter(clf.predict(render_as_photo(x[i], seed=int(i)))))) for i in idx])
+    acc_raw = float((raw == y[idx]).float().mean())
+    acc_photo = float((photos == y[idx]).float().mean())
+    assert acc_photo >= 0.9 * acc_raw, (acc_photo, acc_raw)
+    assert float((photos == raw).float().mean()) > 0.85  # same label for a dataset image and its photo
+
+
+@best
+def test_probabilities_sum_to_one_and_are_ranked(photo):
+    probs = load_classifier().predict(photo)
+    assert list(probs) and set(probs) == set(CLASSES)
+    assert sum(probs.values()) == pytest.approx(1.0, abs=1e-5)
+    assert list(probs.values()) == sorted(probs.values(), reverse=True)
+    p = load_classifier().predict_tensor(torch.rand(3, 1, 28, 28))
+    assert p.shape == (3, 10) and torch.allclose(p.sum(-1), torch.ones(3))
+    with pytest.raises(ValueError, match="shape"):
+        load_classifier().predict_tensor(torch.rand(3, 28, 28))
+
+
+def test_unknown_model_name_is_a_clear_error():
+    with pytest.raises(ValueError, match="Unknown classifier 'vgg'"):
+        load_classifier("vgg")

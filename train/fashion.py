@@ -1,0 +1,168 @@
+"""Train and evaluate Fashion-MNIST classifiers: softmax regression, MLP, small CNN, small ResNet.
+
+    python -m train.fashion fit --arch cnn --epochs 10 --run-dir runs/fashion_cnn --out checkpoints/fashion/cnn.safetensors
+    python -m train.fashion fit --arch resnet --epochs 20 --augment --optimizer sgd --lr 0.1 ...
+    python -m train.fashion evaluate checkpoints/fashion/cnn.safetensors --write-card
+
+Resumes from `--run-dir`; runs unchanged under `torchrun --nproc_per_node N -m train.fashion fit ...`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from pathlib import Path
+
+import torch
+from torch import nn
+from torchvision.transforms import v2
+
+from core import checkpoints
+from core.fashion.data import load_split, to_input
+from core.fashion.evaluate import cpu_latency_ms, evaluate_classifier
+from core.fashion.predict import ARCHS
+from core.training import LoopConfig, TrainLoop, hardware_description
+
+CONFIGS = {"softmax": {}, "mlp": {"hidden": 500}, "cnn": {}, "resnet": {"width": 32, "blocks": 1, "dropout": 0.2}}
+
+
+def command_line(argv: list[str]) -> str:
+    return "python -m train.fashion " + " ".join(shlex.quote(a) for a in argv)
+
+
+def augmenter() -> v2.Compose:
+    """Random shifts (pad 2 + crop), horizontal flips and random erasing, on (1, 28, 28) tensors."""
+    return v2.Compose([v2.RandomCrop(28, padding=2), v2.RandomHorizontalFlip(), v2.RandomErasing(p=0.5, value=0)])
+
+
+def fit(args: argparse.Namespace) -> None:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    model = checkpoints.build_model(args.arch, **CONFIGS[args.arch])
+    train_x, train_y = load_split(True, args.data, args.download)
+    test_x, test_y = load_split(False, args.data, args.download)
+    train_x, test_x = to_input(train_x), to_input(test_x)
+    if args.subset:
+        train_x, train_y = train_x[: args.subset], train_y[: args.subset]
+    steps_per_epoch = len(train_x) // (args.batch * int(os.environ.get("WORLD_SIZE", "1")))
+    steps = args.epochs * steps_per_epoch if args.steps is None else args.steps
+    if args.optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), args.lr, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)
+    else:
+        opt = torch.optim.AdamW(model.parameters(), args.lr, weight_decay=args.weight_decay)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=steps, pct_start=0.15)
+    cfg = LoopConfig(steps=steps, run_dir=args.run_dir, seed=args.seed, eval_every=args.eval_every or steps_per_epoch,
+                     save_every=args.save_every, device=args.device, progress=not args.quiet)
+    loop = TrainLoop(cfg, {"net": model}, {"opt": opt}, {"onecycle": sched})
+    batches = loop.index_batches(len(train_x), args.batch)
+    aug = augmenter() if args.augment else None
+    net = loop.modules["net"]
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
+
+    def train_step(step: int) -> dict[str, float]:
+        idx = next(batches)
+        x = train_x[idx]
+        if aug is not None:
+            x = torch.stack([aug(im) for im in x])
+        x, y = x.to(loop.device), train_y[idx].to(loop.device)
+        loss = loss_fn(net(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return {"loss": loss.item()}
+
+    def evaluate() -> dict[str, float]:
+        return {"test_accuracy": evaluate_classifier(loop.raw["net"], test_x, test_y)["test_accuracy"]}
+
+    loop.run(train_step, evaluate)
+    if loop.is_main:
+        export(args, loop, len(train_x), test_x, test_y)
+    loop.close()
+
+
+def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: torch.Tensor) -> None:
+    model = loop.raw["net"].cpu().eval()
+    out = Path(args.out or Path(args.run_dir) / "model.safetensors")
+    card = {
+        "task": "fashion",
+        "name": out.stem,
+        "arch": args.arch,
+        "title": ARCHS[args.arch],
+        "config": CONFIGS[args.arch],
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "data": {
+            "train": f"Fashion-MNIST train, {n_train} images"
+            + (", augmented: random 2px shifts, horizontal flips, random erasing" if args.augment else ""),
+            "test": "Fashion-MNIST test, 10000 images",
+        },
+        "training": {
+            "command": command_line(args.argv),
+            "steps": loop.step,
+            "batch": args.batch * loop.world_size,
+            "optimizer": f"{args.optimizer} lr {args.lr} one-cycle, weight decay {args.weight_decay}, "
+            f"label smoothing {args.label_smoothing}",
+            "wall_time_s": round(loop.wall_time, 1),
+            "hardware": hardware_description(loop.device) + (f" x{loop.world_size} processes" if loop.distributed else ""),
+        },
+        "metrics": {**evaluate_classifier(model, test_x, test_y), **cpu_latency_ms(model)},
+    }
+    card = checkpoints.save_checkpoint(model, out, card)
+    print(f"Wrote {out}: test accuracy {card['metrics']['test_accuracy']:.4f}")
+
+
+def evaluate(args: argparse.Namespace) -> None:
+    model, card = checkpoints.load_checkpoint(args.checkpoint, task="fashion")
+    x, y = load_split(False, args.data, args.download)
+    metrics = {**evaluate_classifier(model, to_input(x), y), **cpu_latency_ms(model)}
+    print(f"{card.get('title', card['arch'])}: test accuracy {metrics['test_accuracy']:.4f}, "
+          f"{metrics['latency_ms_batch1']:.2f} ms/image, {metrics['images_per_s_batch256']} images/s at batch 256")
+    for c, a in metrics["per_class_accuracy"].items():
+        print(f"  {c:12s} {a:.4f}")
+    if args.write_card:
+        card["metrics"] = {**card.get("metrics", {}), **metrics}
+        card.setdefault("evaluation", {})["command"] = command_line(args.argv)
+        checkpoints.write_card(args.checkpoint, card)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m train.fashion", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    f = sub.add_parser("fit", help="train a classifier")
+    f.add_argument("--arch", choices=list(CONFIGS), required=True)
+    f.add_argument("--data", type=Path, help="root holding FashionMNIST/raw (default ~/.cache/paper-to-demo/data)")
+    f.add_argument("--download", action="store_true", help="let torchvision download the data (needs internet)")
+    f.add_argument("--run-dir", type=Path, required=True)
+    f.add_argument("--out", type=Path, help="final checkpoint; default <run-dir>/model.safetensors")
+    f.add_argument("--epochs", type=int, default=10)
+    f.add_argument("--steps", type=int, help="overrides --epochs")
+    f.add_argument("--subset", type=int, help="train on the first N images only")
+    f.add_argument("--batch", type=int, default=128)
+    f.add_argument("--optimizer", choices=("adamw", "sgd"), default="adamw")
+    f.add_argument("--lr", type=float, default=2e-3, help="peak of the one-cycle schedule")
+    f.add_argument("--weight-decay", type=float, default=5e-4)
+    f.add_argument("--label-smoothing", type=float, default=0.0)
+    f.add_argument("--augment", action="store_true", help="random shifts, flips and erasing")
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--eval-every", type=int, help="steps between test evaluations (default: one epoch)")
+    f.add_argument("--save-every", type=int, default=200)
+    f.add_argument("--device")
+    f.add_argument("--threads", type=int)
+    f.add_argument("--quiet", action="store_true")
+    f.set_defaults(func=fit)
+    e = sub.add_parser("evaluate", help="accuracy, per-class accuracy, confusion matrix, CPU latency")
+    e.add_argument("checkpoint", type=Path)
+    e.add_argument("--data", type=Path)
+    e.add_argument("--download", action="store_true")
+    e.add_argument("--write-card", action="store_true")
+    e.set_defaults(func=evaluate)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = p.parse_args(argv)
+    args.argv = argv
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
