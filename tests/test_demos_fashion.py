@@ -62,6 +62,8 @@ def test_streamlit_classify_page_shows_probabilities_and_confusion_matrix():
     assert not at.exception and not at.error
     assert at.subheader[0].value in CLASSES
     assert len([e for e in at.main if type(e).__name__ == "Progress"]) == 5
+    at.radio(key="source").set_value("Draw").run()
+    assert not at.exception and "Draw a garment" in at.info[0].value
     at.radio(key="source").set_value("Upload").run()
     at.file_uploader(key="upload").upload("notes.txt", b"hello", "text/plain")
     at.run()

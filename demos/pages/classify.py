@@ -9,10 +9,11 @@ from core.fashion import CLASSES
 from core.fashion.predict import available, classify, load_classifier, model_label
 from core.imaging import ImageInputError, open_image
 from core.plots import confusion_matrix_figure
+from demos.components.sketchpad import sketchpad
 
 st.title("Fashion-MNIST classification")
 st.caption(
-    "Upload a photo of a garment (on a light background). The image is turned into what the models were "
+    "Upload a photo of a garment (on a light background) or draw one. The image is turned into what the models were "
     "trained on: grayscale, inverted, cropped to the object and shrunk to 28×28 (shown below)."
 )
 archs = available()
@@ -24,9 +25,11 @@ left, mid, right = st.columns([1, 1, 1.2])
 with left:
     arch = st.selectbox("Model (test accuracy)", archs, index=len(archs) - 1, format_func=model_label, key="arch")
     examples = fashion_example_files()
-    source = st.radio("Image", ["Example", "Upload"], horizontal=True, key="source")
+    source = st.radio("Image", ["Example", "Upload", "Draw"], horizontal=True, key="source")
     if source == "Upload":
         upload = st.file_uploader("Photo of a garment", key="upload")
+    elif source == "Draw":
+        drawing = sketchpad("sketch")
     else:
         example = st.selectbox("Fashion-MNIST test image, rendered as a photo", examples, format_func=lambda p: p.stem,
                                key="example")
@@ -36,6 +39,11 @@ try:
             st.info("Upload a photo, or switch to an example.")
             st.stop()
         img = open_image(upload.getvalue())
+    elif source == "Draw":
+        if drawing is None:
+            st.info("Draw a garment on the canvas (dark strokes on white).")
+            st.stop()
+        img = open_image(drawing)
     else:
         img = open_image(example)
     p = classify(img, arch)
