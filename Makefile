@@ -1,7 +1,7 @@
 # paper-to-demo: `make demo` launches the suite, `make test` runs the tests; both set up what they need.
 PY      := .venv/bin/python
 STAMP   := .venv/.installed
-APT_PKGS := dataset-fashion-mnist
+APT_PKGS := dataset-fashion-mnist chromium chromium-driver
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_DISABLE_TELEMETRY := 1
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false

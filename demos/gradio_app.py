@@ -149,7 +149,7 @@ def classify_tab() -> None:
             view = gr.Image(label="What the model saw (28×28)", format="png", height=180)
             timing = gr.Markdown()
         with gr.Column(scale=1):
-            plot = gr.Plot(label="Confusion matrix on the 10,000 test images")
+            plot = gr.Plot(label="Confusion matrix on the 10,000 test images", show_label=False)
     btn.click(run_classify, [inp, arch], [label, view, timing], api_name="classify")
     draw_btn.click(run_classify_drawing, [pad, arch], [label, view, timing], api_name="classify_drawing")
     arch.change(confusion_plot, arch, plot, api_name=False)

@@ -94,8 +94,8 @@ def zoom_panel(images: dict[str, Image.Image], box: tuple[int, int, int, int], z
     tiles = []
     for label, im in images.items():
         crop = im.crop(box).resize((zoom_to, zoom_to), Image.NEAREST)
-        tile = ImageOps.expand(crop, border=(0, 22, 0, 0), fill="white")
-        ImageDraw.Draw(tile).text((4, 4), label, fill="black")
+        tile = ImageOps.expand(crop, border=(0, 0, 0, 22), fill="white")  # caption below the crop
+        ImageDraw.Draw(tile).text((4, zoom_to + 5), label, fill="black")
         tiles.append(tile)
     gap = 6
     panel = Image.new("RGB", (len(tiles) * (zoom_to + gap) - gap, zoom_to + 22), "white")
