@@ -8,6 +8,7 @@ caller (evaluation CLI, demos, tests) measures the same way.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from PIL import Image
 from skimage.metrics import structural_similarity
@@ -55,3 +56,21 @@ def image_quality(pred: Image.Image, target: Image.Image, shave: int = 0) -> dic
         raise ValueError(f"Images differ in size: {pred.size} vs {target.size}.")
     py, ty = rgb_to_y(pil_to_tensor(pred)), rgb_to_y(pil_to_tensor(target))
     return {"psnr": psnr(py, ty, shave), "ssim": ssim(py, ty, shave)}
+
+
+def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets (N, d) and (M, d): the 'FD' of FID.
+
+    ||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2)), in float64 (Heusel et al. 2017).
+    """
+    from scipy import linalg
+
+    a, b = a.double().cpu().numpy(), b.double().cpu().numpy()
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    s_a, s_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    covmean = linalg.sqrtm(s_a @ s_b)
+    if not np.isfinite(covmean).all():  # singular product: nudge the diagonals, as pytorch-fid does
+        eps = np.eye(len(s_a)) * 1e-6
+        covmean = linalg.sqrtm((s_a + eps) @ (s_b + eps))
+    covmean = covmean.real
+    return float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * np.trace(covmean))

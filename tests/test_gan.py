@@ -1,0 +1,118 @@
+"""GANs: shapes, real training steps, seeds, interpolation, truncation, FID."""
+
+import copy
+
+import pytest
+import torch
+
+from core.gan.latent import latents, principal_directions, slerp
+from core.gan.models import DISCRIMINATORS, ConditionalGenerator, DCGANGenerator, MLPGenerator
+from core.gan.sample import Sampler
+from core.metrics import frechet_distance
+from train.gan import RECIPES, d_loss, ema_update, g_loss
+
+GENERATORS = {"gan": MLPGenerator, "dcgan": DCGANGenerator, "cgan": ConditionalGenerator}
+
+
+def _pair(arch):
+    torch.manual_seed(0)
+    return GENERATORS[arch](**RECIPES[arch]["g"]), DISCRIMINATORS[arch](**RECIPES[arch]["d"])
+
+
+@pytest.mark.parametrize("arch", list(GENERATORS))
+def test_generator_and_discriminator_shapes(arch):
+    g, d = _pair(arch)
+    y = torch.randint(0, 10, (5,)) if g.num_classes else None
+    x = g(torch.randn(5, g.z_dim), y)
+    assert x.shape == (5, 1, 28, 28) and x.min() >= -1 and x.max() <= 1
+    assert d(x, y).shape == (5,)
+
+
+@pytest.mark.parametrize("arch", list(GENERATORS))
+def test_real_training_steps_change_weights_and_keep_losses_finite(arch):
+    g, d = _pair(arch)
+    recipe = RECIPES[arch]
+    before = copy.deepcopy(g.state_dict())
+    ema = copy.deepcopy(g).requires_grad_(False)
+    opt_g = torch.optim.Adam(g.parameters(), recipe["lr_g"], betas=recipe["betas"])
+    opt_d = torch.optim.Adam(d.parameters(), recipe["lr_d"], betas=recipe["betas"])
+    real = torch.rand(16, 1, 28, 28) * 2 - 1
+    y = torch.randint(0, 10, (16,)) if g.num_classes else None
+    for _ in range(3):
+        fake = g(torch.randn(16, g.z_dim), y)
+        ld = d_loss(recipe["loss"], d(real, y), d(fake.detach(), y), 0.9)
+        opt_d.zero_grad()
+        ld.backward()
+        opt_d.step()
+        lg = g_loss(recipe["loss"], d(fake, y))
+        opt_g.zero_grad()
+        lg.backward()
+        opt_g.step()
+        ema_update(ema, g, 0.5)
+        assert torch.isfinite(ld) and torch.isfinite(lg)
+    changed = [k for k, v in g.state_dict().items() if v.dtype.is_floating_point and not torch.equal(v, before[k])]
+    assert changed
+    assert not torch.equal(next(ema.parameters()), before[next(iter(before))])
+
+
+def test_minimax_loss_is_the_papers_log_one_minus_d():
+    fake_logits = torch.tensor([0.3, -1.2])
+    expected = torch.log(1 - torch.sigmoid(fake_logits)).mean()
+    assert g_loss("minimax", fake_logits).item() == pytest.approx(expected.item(), abs=1e-6)
+
+
+@pytest.fixture(scope="module")
+def sampler():
+    torch.manual_seed(0)
+    g = ConditionalGenerator(**RECIPES["cgan"]["g"])
+    return Sampler(g, {"name": "test"})
+
+
+def test_seeds_are_deterministic_and_distinct(sampler):
+    a, b = sampler.sample(4, seed=7), sampler.sample(4, seed=7)
+    assert torch.equal(a, b) and a.shape == (4, 1, 28, 28) and 0 <= a.min() and a.max() <= 1
+    assert not torch.allclose(a, sampler.sample(4, seed=8))
+    assert torch.equal(latents(3, 5, 16), latents(3, 5, 16))
+
+
+def test_slerp_endpoints_are_the_seeds_images(sampler):
+    frames = sampler.interpolate(3, 9, steps=5, mode="slerp", label=2)
+    assert frames.shape == (5, 1, 28, 28)
+    assert torch.allclose(frames[0], sampler.sample(1, seed=3, label=2)[0], atol=1e-5)
+    assert torch.allclose(frames[-1], sampler.sample(1, seed=9, label=2)[0], atol=1e-5)
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(128, generator=g), torch.randn(128, generator=g)
+    b = b * a.norm() / b.norm()
+    path = slerp(a, b, torch.linspace(0, 1, 7))  # on the sphere: every frame keeps the norm (lerp would not)
+    assert torch.allclose(path.norm(dim=1), a.norm().expand(7), rtol=1e-4)
+
+
+def test_truncation_shrinks_the_latent_norm(sampler):
+    from core.gan.latent import truncate
+
+    z = latents(64, 0, sampler.z_dim)
+    assert truncate(z, 0.5).norm(dim=1).mean() < z.norm(dim=1).mean()
+    assert not torch.equal(sampler.sample(2, seed=1, truncation=0.5), sampler.sample(2, seed=1))
+
+
+def test_bad_parameters_get_clear_errors(sampler):
+    for kwargs, msg in [({"n": 0}, "from 1"), ({"n": 10_000}, "from 1"), ({"n": 2, "seed": -1}, "Seed"),
+                        ({"n": 2, "label": 11}, "label"), ({"n": 2, "truncation": 0.0}, "Truncation")]:
+        with pytest.raises(ValueError, match=msg):
+            sampler.sample(**kwargs)
+    unconditional = Sampler(MLPGenerator(), {"name": "gan"})
+    with pytest.raises(ValueError, match="unconditional"):
+        unconditional.sample(2, label=3)
+
+
+def test_principal_directions_are_unit_vectors(sampler):
+    d = principal_directions(sampler.g.project, sampler.z_dim, k=3, n=512)
+    assert d.shape == (3, sampler.z_dim) and torch.allclose(d.norm(dim=1), torch.ones(3), atol=1e-5)
+
+
+def test_frechet_distance_of_a_distribution_with_itself_is_zero():
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(3000, 8, generator=g), torch.randn(3000, 8, generator=g)
+    assert abs(frechet_distance(a, a)) < 1e-6
+    assert frechet_distance(a, b) < 0.05
+    assert frechet_distance(a, b * 2 + 1) > 5
