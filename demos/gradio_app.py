@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import io
+import random
 import tempfile
 from pathlib import Path
 
@@ -14,8 +16,14 @@ from PIL import Image
 from core.checkpoints import CheckpointError
 from core.examples import example_photo_files, fashion_example_files
 from core.fashion import CLASSES
+from core.fashion.data import DataMissingError
 from core.fashion.predict import available as fashion_available
 from core.fashion.predict import classify, load_classifier, model_label
+from core.gan.explore import arithmetic, latents_npy, move_along_directions, nearest_training_images, to_gif, to_grid
+from core.gan.latent import MAX_SEED
+from core.gan.sample import ARCHS as GAN_ARCHS
+from core.gan.sample import available as gan_available
+from core.gan.sample import load_generator
 from core.imaging import ImageInputError, open_image
 from core.plots import confusion_matrix_figure
 from core.sr import ARCHS
@@ -156,6 +164,128 @@ def classify_tab() -> None:
     return arch, plot
 
 
+def _sampler(arch: str):
+    try:
+        return load_generator(arch)
+    except USER_ERRORS as e:
+        raise gr.Error(str(e)) from e
+
+
+def _label(sampler, label: str):
+    return None if label == "All classes" or not sampler.conditional else CLASSES.index(label)
+
+
+def _files(stem: str, **blobs: bytes) -> list[str]:
+    folder = Path(tempfile.mkdtemp(prefix=f"{stem}-"))
+    paths = []
+    for name, data in blobs.items():
+        path = folder / name.replace("_", ".", 1)
+        path.write_bytes(data)
+        paths.append(str(path))
+    return paths
+
+
+def run_sample(arch: str, seed: float, label: str, n: float, truncation: float):
+    """Gradio handler: (sample grid, [grid PNG, latents .npy] to download)."""
+    s = _sampler(arch)
+    try:
+        images = s.sample(int(n), int(seed), _label(s, label), float(truncation))
+    except ValueError as e:
+        raise gr.Error(str(e)) from e
+    grid = to_grid(images, nrow=8)
+    buf = io.BytesIO()
+    grid.save(buf, format="PNG")
+    return grid, _files(f"samples-{int(seed)}", grid_png=buf.getvalue(), latents_npy=latents_npy(s, int(n), int(seed), float(truncation)))
+
+
+def run_interpolate(arch: str, seed_a: float, seed_b: float, steps: float, mode: str, label: str):
+    """Gradio handler: (strip of frames, animated GIF path)."""
+    s = _sampler(arch)
+    try:
+        frames = s.interpolate(int(seed_a), int(seed_b), int(steps), mode, _label(s, label))
+    except ValueError as e:
+        raise gr.Error(str(e)) from e
+    return to_grid(frames, nrow=len(frames)), _files("interpolation", frames_gif=to_gif(frames))[0]
+
+
+def run_arithmetic(arch: str, a: float, b: float, c: float, label: str):
+    s = _sampler(arch)
+    try:
+        return to_grid(arithmetic(s, int(a), int(b), int(c), _label(s, label)), nrow=4, scale=4)
+    except ValueError as e:
+        raise gr.Error(str(e)) from e
+
+
+def run_directions(arch: str, seed: float, label: str, *amounts: float):
+    s = _sampler(arch)
+    try:
+        image = move_along_directions(s, int(seed), list(amounts), _label(s, label))
+        near, dist = nearest_training_images(image[0])
+    except (ValueError, DataMissingError) as e:
+        raise gr.Error(str(e)) from e
+    caption = "Nearest training images (L2 distance in pixels): " + ", ".join(f"{d:.2f}" for d in dist)
+    return to_grid(image, nrow=1, scale=6), to_grid(near, nrow=5, scale=3), caption
+
+
+def gan_tab() -> None:
+    gr.Markdown(
+        "### GAN latent space\n"
+        "Generators trained on Fashion-MNIST, from the 2014 GAN to a class-conditional GAN. "
+        "A seed fixes the latent vectors, so the same seed gives the same images everywhere."
+    )
+    archs = gan_available()
+    if not archs:
+        gr.Markdown("No generator checkpoint is shipped in `checkpoints/gan/`.")
+        return
+    default = "cgan" if "cgan" in archs else archs[-1]
+    with gr.Row():
+        arch = gr.Dropdown([(GAN_ARCHS.get(a, a), a) for a in archs], value=default, label="Model")
+        label = gr.Dropdown(["All classes", *CLASSES], value="All classes", label="Class (conditional model)")
+        seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed")
+        dice = gr.Button("🎲 Random seed", scale=0)
+    with gr.Tab("Samples"):
+        with gr.Row():
+            n = gr.Slider(1, 64, 32, step=1, label="Images")
+            trunc = gr.Slider(0.1, 1.0, 1.0, step=0.05, label="Truncation (lower: more typical, less varied)")
+        sample_btn = gr.Button("Sample", variant="primary")
+        grid = gr.Image(label="Samples", format="png", elem_id="gan-grid")
+        files = gr.File(label="Download: grid (PNG) and latent vectors (.npy)", file_count="multiple")
+    with gr.Tab("Interpolate"):
+        with gr.Row():
+            seed_b = gr.Number(1, precision=0, minimum=0, maximum=MAX_SEED, label="Second seed")
+            steps = gr.Slider(2, 32, 10, step=1, label="Frames")
+            mode = gr.Radio(["slerp", "lerp"], value="slerp", label="Path")
+        interp_btn = gr.Button("Interpolate", variant="primary")
+        strip = gr.Image(label="From the first seed to the second", format="png")
+        gif = gr.File(label="Animated GIF")
+    with gr.Tab("Arithmetic"):
+        with gr.Row():
+            sa, sb, sc = (gr.Number(v, precision=0, minimum=0, maximum=MAX_SEED, label=f"Seed {k}") for k, v in zip("ABC", (0, 1, 2), strict=True))
+        arith_btn = gr.Button("A − B + C", variant="primary")
+        arith = gr.Image(label="A | B | C | A − B + C", format="png")
+    with gr.Tab("Directions"):
+        gr.Markdown("Move the seed's latent along the 5 principal directions of the latent space (GANSpace). "
+                    "Below: the closest training images, to check the sample is not memorised.")
+        with gr.Row():
+            with gr.Column():
+                amounts = [gr.Slider(-3, 3, 0, step=0.25, label=f"Direction {i + 1}") for i in range(5)]
+            moved = gr.Image(label="Sample", format="png")
+        near = gr.Image(label="Nearest training images", format="png")
+        near_text = gr.Markdown()
+    dice.click(lambda: random.randrange(MAX_SEED), None, seed, api_name=False)
+    sample_inputs = [arch, seed, label, n, trunc]
+    sample_btn.click(run_sample, sample_inputs, [grid, files], api_name="sample")
+    for comp in (n, trunc):
+        comp.release(run_sample, sample_inputs, [grid, files], api_name=False)
+    seed.submit(run_sample, sample_inputs, [grid, files], api_name=False)
+    interp_btn.click(run_interpolate, [arch, seed, seed_b, steps, mode, label], [strip, gif], api_name="interpolate")
+    arith_btn.click(run_arithmetic, [arch, sa, sb, sc, label], arith, api_name="arithmetic")
+    dir_inputs = [arch, seed, label, *amounts]
+    for sl in amounts:
+        sl.release(run_directions, dir_inputs, [moved, near, near_text], api_name=False)
+    return sample_btn, sample_inputs, grid, files
+
+
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="paper-to-demo") as demo:
         gr.Markdown("# paper-to-demo\nClassic deep-learning papers, trained by us, running live on the CPU.")
@@ -163,8 +293,12 @@ def build_demo() -> gr.Blocks:
             upscale_tab()
         with gr.Tab("Classify"):
             wired = classify_tab()
+        with gr.Tab("GAN"):
+            gan = gan_tab()
         if wired:
             demo.load(confusion_plot, wired[0], wired[1], api_name=False)
+        if gan:
+            demo.load(run_sample, gan[1], [gan[2], gan[3]], api_name=False)
     return demo.queue(default_concurrency_limit=4, max_size=64)
 
 

@@ -18,5 +18,6 @@ st.set_page_config(page_title="paper-to-demo", page_icon="🔬", layout="wide")
 nav = st.navigation([
     st.Page(PAGES / "upscale.py", title="Upscale", icon="🔍"),
     st.Page(PAGES / "classify.py", title="Classify", icon="👕"),
+    st.Page(PAGES / "gan.py", title="GAN", icon="🎨"),
 ])
 nav.run()

@@ -76,9 +76,19 @@ class Sampler:
         return principal_directions(first, self.z_dim)
 
 
+def available() -> list[str]:
+    """Shipped generator names, oldest architecture first."""
+    have = set(checkpoints.list_shipped("gan"))
+    return [a for a in ARCHS if a in have]
+
+
 def load_generator(arch: str = "best") -> Sampler:
-    """A shipped generator (`gan`, `dcgan`, `cgan`; `best` = the conditional GAN) or a checkpoint path. Cached."""
-    return _load("cgan" if arch == "best" else arch)
+    """A shipped generator (`gan`, `dcgan`, `cgan`; `best` = the conditional GAN, else the newest shipped) or a
+    checkpoint path. Cached."""
+    if arch == "best":
+        have = available()
+        arch = "cgan" if "cgan" in have or not have else have[-1]
+    return _load(arch)
 
 
 @functools.lru_cache(maxsize=8)

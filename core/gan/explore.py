@@ -1,0 +1,68 @@
+"""What the latent-space explorer shows, independent of any UI: grids, GIFs, arithmetic, directions, neighbours."""
+
+from __future__ import annotations
+
+import functools
+import io
+
+import numpy as np
+import torch
+from PIL import Image
+from torchvision.utils import make_grid
+
+from core.fashion.data import load_split, to_input
+from core.gan.latent import latents, truncate
+from core.gan.sample import Sampler
+
+
+def to_grid(images: torch.Tensor, nrow: int = 8, scale: int = 3) -> Image.Image:
+    """(N, 1, 28, 28) in [0, 1] -> one RGB grid image, enlarged `scale` times (nearest) for display."""
+    grid = make_grid(images, nrow=nrow, padding=2, pad_value=1.0)  # (3, H, W)
+    img = Image.fromarray(grid.mul(255).round().byte().permute(1, 2, 0).numpy(), "RGB")
+    return img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+
+
+def to_gif(frames: torch.Tensor, scale: int = 4, ms: int = 80) -> bytes:
+    """(N, 1, 28, 28) frames -> an animated GIF that plays forwards then backwards, looping."""
+    imgs = [Image.fromarray(f[0].mul(255).round().byte().numpy(), "L").resize((28 * scale, 28 * scale), Image.NEAREST)
+            for f in frames]
+    seq = imgs + imgs[-2:0:-1]
+    buf = io.BytesIO()
+    seq[0].save(buf, format="GIF", save_all=True, append_images=seq[1:], duration=ms, loop=0)
+    return buf.getvalue()
+
+
+def latents_npy(sampler: Sampler, n: int, seed: int, truncation: float = 1.0) -> bytes:
+    """The latent vectors behind `sampler.sample(n, seed, ..., truncation)` as a .npy file (float32, no pickle)."""
+    buf = io.BytesIO()
+    np.save(buf, truncate(latents(n, seed, sampler.z_dim), truncation).numpy(), allow_pickle=False)
+    return buf.getvalue()
+
+
+def arithmetic(sampler: Sampler, seed_a: int, seed_b: int, seed_c: int, label: int | None = None) -> torch.Tensor:
+    """Images of A, B, C and A - B + C (latent arithmetic, Radford et al. 2016): (4, 1, 28, 28)."""
+    z = torch.cat([latents(1, s, sampler.z_dim) for s in (seed_a, seed_b, seed_c)])
+    z = torch.cat([z, (z[0] - z[1] + z[2])[None]])
+    y = sampler._labels(1, seed_a, label)
+    return sampler.generate(z, None if y is None else y.expand(4))
+
+
+def move_along_directions(sampler: Sampler, seed: int, amounts: list[float], label: int | None = None) -> torch.Tensor:
+    """seed's first image after moving its latent by `amounts[i]` along principal direction i: (1, 1, 28, 28)."""
+    d = sampler.directions[: len(amounts)]
+    z = latents(1, seed, sampler.z_dim) + (torch.tensor(amounts, dtype=torch.float32)[:, None] * d).sum(0)
+    return sampler.generate(z, sampler._labels(1, seed, label))
+
+
+@functools.lru_cache(maxsize=1)
+def _training_images() -> torch.Tensor:
+    return to_input(load_split(True)[0]).flatten(1)  # (60000, 784)
+
+
+def nearest_training_images(image: torch.Tensor, k: int = 5) -> tuple[torch.Tensor, list[float]]:
+    """The `k` training images closest (L2 in pixels) to `image` (1, 28, 28): a memorisation check."""
+    train = _training_images()
+    q = image.reshape(1, -1)
+    d2 = (train**2).sum(1) - 2 * train @ q[0] + (q**2).sum()
+    dist, idx = torch.topk(d2, k, largest=False)
+    return train[idx].view(k, 1, 28, 28), [float(v) for v in dist.clamp(min=0).sqrt()]
