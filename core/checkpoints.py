@@ -165,3 +165,33 @@ def list_shipped(task: str) -> list[str]:
     """Names of the shipped checkpoints of `task` (those with a card), sorted."""
     folder = CHECKPOINT_DIR / task
     return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+
+
+def hub_download(repo_id: str, name: str, cache_dir: Path | None = None, revision: str | None = None) -> Path:
+    """Fetch `<name>.safetensors` and its card from a Hugging Face Hub model repo (or the local HF cache).
+
+    Raises `CheckpointError` with a clear message when offline (`HF_HUB_OFFLINE=1`, no network) or missing.
+    """
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import HfHubHTTPError, HFValidationError, LocalEntryNotFoundError
+
+    try:
+        weights = hf_hub_download(repo_id, f"{name}.safetensors", cache_dir=cache_dir, revision=revision)
+        hf_hub_download(repo_id, f"{name}.json", cache_dir=cache_dir, revision=revision)
+    except (HfHubHTTPError, LocalEntryNotFoundError, HFValidationError, OSError, ValueError) as e:
+        raise CheckpointError(
+            f"Could not get '{name}' from the Hugging Face Hub repo '{repo_id}' ({type(e).__name__}). "
+            "Check the repo id and your network (HF_HUB_OFFLINE=1 forbids downloads); the shipped models still work."
+        ) from e
+    return Path(weights)
+
+
+def resolve(spec: str | os.PathLike, default_name: str) -> Path:
+    """A checkpoint given as a local `.safetensors` path or a Hub id `owner/repo` or `owner/repo/name`."""
+    text = str(spec)
+    if text.endswith(".safetensors") or Path(text).is_file():
+        return Path(text)
+    parts = text.split("/")
+    if len(parts) in (2, 3) and all(parts):
+        return hub_download("/".join(parts[:2]), parts[2] if len(parts) == 3 else default_name)
+    raise CheckpointError(f"'{text}' is neither a shipped model, a .safetensors file, nor a Hub id 'owner/repo[/name]'.")

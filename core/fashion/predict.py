@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -93,7 +92,8 @@ class Classifier:
 
 
 def load_classifier(arch: str = "best") -> Classifier:
-    """A shipped classifier (`softmax`, `mlp`, `cnn`, `resnet`; `best` = the most accurate) or a checkpoint path.
+    """A shipped classifier (`softmax`, `mlp`, `cnn`, `resnet`; `best` = the most accurate), a `.safetensors`
+    path, or a Hugging Face Hub id `owner/repo[/name]`.
 
     Loaded once and cached. Raises `CheckpointError` if the checkpoint is missing or corrupt.
     """
@@ -111,8 +111,8 @@ def best_arch() -> str:
 
 @functools.lru_cache(maxsize=8)
 def _load(arch: str) -> Classifier:
-    if arch.endswith(".safetensors"):
-        path = Path(arch)
+    if "/" in arch or arch.endswith(".safetensors"):
+        path = checkpoints.resolve(arch, default_name="resnet")
     elif arch in ARCHS:
         path = checkpoints.shipped("fashion", arch)
     else:

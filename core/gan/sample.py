@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import torch
 from torch import Tensor
@@ -93,8 +92,8 @@ def load_generator(arch: str = "best") -> Sampler:
 
 @functools.lru_cache(maxsize=8)
 def _load(arch: str) -> Sampler:
-    if arch.endswith(".safetensors"):
-        path = Path(arch)
+    if "/" in arch or arch.endswith(".safetensors"):
+        path = checkpoints.resolve(arch, default_name="cgan")
     elif arch in ARCHS:
         path = checkpoints.shipped("gan", arch)
     else:

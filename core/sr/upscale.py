@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from pathlib import Path
 
 import torch
 from PIL import Image
@@ -104,7 +103,8 @@ class Upscaler:
 
 
 def load_upscaler(scale: int, arch: str = "fsrcnn") -> Upscaler:
-    """The shipped FSRCNN for `scale` (2, 3 or 4) and `arch` ("fsrcnn" or "fsrcnn-s"), or a checkpoint path.
+    """The shipped FSRCNN for `scale` (2, 3 or 4) and `arch` ("fsrcnn" or "fsrcnn-s"), a `.safetensors` path,
+    or a Hugging Face Hub id `owner/repo[/name]` (name defaults to `fsrcnn_x<scale>`).
 
     Loaded once and cached. Raises `CheckpointError` if that checkpoint is missing or corrupt.
     """
@@ -113,11 +113,11 @@ def load_upscaler(scale: int, arch: str = "fsrcnn") -> Upscaler:
 
 @functools.lru_cache(maxsize=16)
 def _load(scale: int, arch: str) -> Upscaler:
-    if arch.endswith(".safetensors"):
-        path = Path(arch)
+    if "/" in arch or arch.endswith(".safetensors"):
+        path = checkpoints.resolve(arch, default_name=checkpoint_name(scale))
     else:
         if arch not in ARCHS:
-            raise ValueError(f"Unknown upscaler '{arch}'. Choose one of: {', '.join(ARCHS)}.")
+            raise ValueError(f"Unknown upscaler '{arch}'. Choose one of: {', '.join(ARCHS)}, a path or a Hub id.")
         path = checkpoints.shipped("sr", checkpoint_name(scale, arch))
         if not path.is_file():
             have = ", ".join(f"{a} x{s}" for a, s in available()) or "none"
