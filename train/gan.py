@@ -69,7 +69,9 @@ def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> No
 def fit(args: argparse.Namespace) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
-    recipe = RECIPES[args.arch]
+    recipe = copy.deepcopy(RECIPES[args.arch])
+    if args.width:
+        recipe["g"]["width"] = recipe["d"]["width"] = args.width
     loss_kind = args.loss or recipe["loss"]
     G = checkpoints.build_model(args.arch, **recipe["g"])
     D = DISCRIMINATORS[args.arch](**{**recipe["d"], **({"dropout": args.dropout} if args.arch == "gan" else {})})
@@ -173,6 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--out", type=Path)
     f.add_argument("--steps", type=int, default=10_000)
     f.add_argument("--batch", type=int, default=64)
+    f.add_argument("--width", type=int, help="channel width of G and D (dcgan, cgan); default 32 / 64")
     f.add_argument("--lr-g", type=float)
     f.add_argument("--lr-d", type=float)
     f.add_argument("--label-smoothing", type=float, default=1.0, help="target for real images in D (e.g. 0.9)")

@@ -1,0 +1,180 @@
+"""Slide-ready figures and a Markdown summary of every measured number, with no server.
+
+    python -m demos.export --out slides/ [--images photo1.jpg photo2.png] [--runs runs/]
+
+Writes SR comparison panels (bicubic | FSRCNN | ground truth with zoomed crops, PSNR in the caption),
+GAN sample grids per class and an interpolation GIF, classifier confusion matrices, training curves
+from the trainers' CSV logs (where `--runs` holds them) and `summary.md`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from PIL import Image, ImageDraw, ImageOps
+
+from core import checkpoints
+from core.examples import example_photo
+from core.fashion import CLASSES
+from core.fashion.predict import available as fashion_available
+from core.fashion.predict import load_classifier
+from core.gan.explore import to_gif, to_grid
+from core.gan.sample import available as gan_available
+from core.gan.sample import load_generator
+from core.imaging import open_image
+from core.plots import confusion_matrix_figure
+from core.sr import available as sr_available
+from core.sr.compare import compare, detail_box, zoom_panel
+
+
+def _row(images: dict[str, Image.Image], height: int, box: tuple[int, int, int, int]) -> Image.Image:
+    """The full images side by side at `height` px, the zoomed `box` outlined in red on each."""
+    tiles = []
+    for im in images.values():
+        f = height / im.height
+        tile = im.resize((round(im.width * f), height), Image.BICUBIC)
+        ImageDraw.Draw(tile).rectangle([round(v * f) for v in box], outline=(230, 30, 30), width=3)
+        tiles.append(tile)
+    row = Image.new("RGB", (sum(t.width for t in tiles) + 6 * (len(tiles) - 1), height), "white")
+    x = 0
+    for t in tiles:
+        row.paste(t, (x, 0))
+        x += t.width + 6
+    return row
+
+
+def sr_panel(img: Image.Image, scale: int, arch: str) -> tuple[Image.Image, str]:
+    """Bicubic | FSRCNN | ground truth, full and zoomed on the most detailed spot, and its caption."""
+    c = compare(img, scale, arch, ground_truth=True)
+    images = {"Bicubic": c.bicubic, "FSRCNN": c.fsrcnn, "Ground truth": c.ground_truth}
+    box = detail_box(c.bicubic, 48 * scale // 2)
+    zoom = zoom_panel(images, box, 300)
+    full = _row(images, 300, box)
+    panel = Image.new("RGB", (max(zoom.width, full.width), zoom.height + full.height + 8), "white")
+    panel.paste(full, (0, 0))
+    panel.paste(zoom, (0, full.height + 8))
+    b, f = c.metrics["bicubic"], c.metrics["fsrcnn"]
+    caption = (f"x{scale}: bicubic {b['psnr']:.2f} dB / {b['ssim']:.4f}, {c.model} {f['psnr']:.2f} dB / {f['ssim']:.4f} "
+               "(PSNR/SSIM on Y against the original)")
+    return ImageOps.expand(panel, 10, "white"), caption
+
+
+def training_curves(runs: Path, out: Path) -> list[Path]:
+    """One PNG per run directory holding a log.csv: every logged series against the step."""
+    written = []
+    for log in sorted(runs.glob("*/log.csv")):
+        series: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        with open(log) as f:
+            for row in csv.DictReader(f):
+                series[f"{row['split']}: {row['name']}"].append((int(row["step"]), float(row["value"])))
+        fig, axes = plt.subplots(1, len(series), figsize=(4.2 * len(series), 3.2), squeeze=False)
+        for ax, (name, pts) in zip(axes[0], sorted(series.items()), strict=True):
+            ax.plot(*zip(*pts, strict=True))
+            ax.set_title(name)
+            ax.set_xlabel("step")
+        fig.suptitle(log.parent.name)
+        fig.tight_layout()
+        path = out / f"curves_{log.parent.name}.png"
+        fig.savefig(path)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def summary(sections: list[str]) -> str:
+    return "# paper-to-demo: measured numbers\n\n" + "\n\n".join(sections) + "\n"
+
+
+def sr_summary() -> str:
+    rows = ["## Super-resolution (PSNR dB / SSIM on Y, scale px shaved)", "",
+            "| model | set | bicubic | model |", "|---|---|---|---|"]
+    for arch, scale in sorted(sr_available(), key=lambda a: (a[1], a[0])):
+        card = checkpoints.read_card(checkpoints.shipped("sr", f"{arch}_x{scale}"))
+        for name, m in card.get("metrics", {}).items():
+            rows.append(f"| {card['title']} | {name} | {m['bicubic_psnr']:.2f} / {m['bicubic_ssim']:.4f} "
+                        f"| {m['psnr']:.2f} / {m['ssim']:.4f} |")
+    return "\n".join(rows)
+
+
+def fashion_summary() -> str:
+    rows = ["## Fashion-MNIST classification", "", "| model | parameters | test accuracy | ms / image (CPU) |", "|---|---|---|---|"]
+    for arch in fashion_available():
+        c = load_classifier(arch).card
+        m = c["metrics"]
+        rows.append(f"| {c['title']} | {c['parameters']:,} | {m['test_accuracy']:.2%} | {m.get('latency_ms_batch1', '?')} |")
+    return "\n".join(rows)
+
+
+def gan_summary() -> str:
+    rows = ["## GANs", "", "| model | FID (classifier features) | class accuracy of conditional samples |", "|---|---|---|"]
+    for arch in gan_available():
+        c = load_generator(arch).card
+        m = c.get("metrics", {})
+        rows.append(f"| {c['title']} | {m.get('fid_classifier', '?')} | {m.get('conditional_accuracy', '—')} |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m demos.export", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--images", nargs="*", type=Path, help="photos for the SR panels (default: scikit-image examples)")
+    p.add_argument("--scale", type=int, default=3)
+    p.add_argument("--runs", type=Path, default=Path("runs"), help="training run folders with log.csv")
+    args = p.parse_args(argv)
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    sections, written = [], []
+
+    if sr_available():
+        arch = "fsrcnn" if ("fsrcnn", args.scale) in sr_available() else sr_available()[0][0]
+        scale = args.scale if (arch, args.scale) in sr_available() else sr_available()[0][1]
+        photos = [(p.stem, open_image(p)) for p in args.images] if args.images else \
+            [(n, example_photo(n)) for n in ("chelsea", "coffee")]
+        captions = []
+        for name, img in photos:
+            panel, caption = sr_panel(img, scale, arch)
+            path = out / f"sr_{name}_x{scale}.png"
+            panel.save(path)
+            written.append(path)
+            captions.append(f"- `{path.name}`: {caption}")
+        sections += [sr_summary(), "SR panels:\n\n" + "\n".join(captions)]
+    if fashion_available():
+        for arch in fashion_available():
+            card = load_classifier(arch).card
+            fig = confusion_matrix_figure(card["metrics"]["confusion_matrix"], CLASSES,
+                                          f"{card['title']}: {card['metrics']['test_accuracy']:.1%}")
+            path = out / f"confusion_{arch}.png"
+            fig.savefig(path, dpi=150)
+            plt.close(fig)
+            written.append(path)
+        sections.append(fashion_summary())
+    if gan_available():
+        s = load_generator()
+        if s.conditional:
+            for k, c in enumerate(CLASSES):
+                path = out / f"gan_class{k}_{c.split('/')[0].replace(' ', '_').lower()}.png"
+                to_grid(s.sample(16, seed=k, label=k), nrow=8).save(path)
+                written.append(path)
+        else:
+            path = out / "gan_samples.png"
+            to_grid(s.sample(64, seed=0), nrow=8).save(path)
+            written.append(path)
+        path = out / "gan_interpolation.gif"
+        path.write_bytes(to_gif(s.interpolate(0, 1, 16)))
+        written.append(path)
+        sections.append(gan_summary())
+    if args.runs.is_dir():
+        written += training_curves(args.runs, out)
+    (out / "summary.md").write_text(summary(sections))
+    written.append(out / "summary.md")
+    for w in written:
+        print(w)
+
+
+if __name__ == "__main__":
+    main()
