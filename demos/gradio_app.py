@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import io
 import random
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -33,6 +35,20 @@ from core.sr.compare import compare, comparison_zoom
 #: Gradio refuses uploads over this size before our code sees them.
 MAX_FILE_SIZE = "25mb"
 USER_ERRORS = (ImageInputError, CheckpointError, ValueError)
+
+
+#: Downloads are written here (one folder per request); removed at exit, and folders older than an hour
+#: are pruned on the way, so a long-running Space does not fill its disk.
+OUTPUTS = tempfile.TemporaryDirectory(prefix="paper-to-demo-outputs-")
+OUTPUT_MAX_AGE_S = 3600
+
+
+def _output_folder(stem: str) -> Path:
+    now = time.time()
+    for old in Path(OUTPUTS.name).iterdir():
+        if now - old.stat().st_mtime > OUTPUT_MAX_AGE_S:
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{stem}-", dir=OUTPUTS.name))
 
 
 def image_input(**kwargs) -> gr.Image:
@@ -66,7 +82,7 @@ def run_upscale(path: str | None, scale: str, arch: str, ground_truth: bool, pro
         c = compare(img, s, arch, ground_truth, progress=lambda i, n: progress(i / n, desc="FSRCNN tiles"))
     except USER_ERRORS as e:
         raise gr.Error(str(e)) from e
-    out = Path(tempfile.mkdtemp(prefix="upscale-")) / f"fsrcnn_x{s}.png"
+    out = _output_folder("upscale") / f"fsrcnn_x{s}.png"
     c.fsrcnn.save(out)
     return (c.bicubic, c.fsrcnn), comparison_zoom(c), c.summary(), str(out)
 
@@ -176,7 +192,7 @@ def _label(sampler, label: str):
 
 
 def _files(stem: str, **blobs: bytes) -> list[str]:
-    folder = Path(tempfile.mkdtemp(prefix=f"{stem}-"))
+    folder = _output_folder(stem)
     paths = []
     for name, data in blobs.items():
         path = folder / name.replace("_", ".", 1)
@@ -287,7 +303,8 @@ def gan_tab() -> None:
 
 
 def build_demo() -> gr.Blocks:
-    with gr.Blocks(title="paper-to-demo") as demo:
+    # delete_cache: Gradio's own copies of uploads and outputs are removed hourly once an hour old.
+    with gr.Blocks(title="paper-to-demo", delete_cache=(OUTPUT_MAX_AGE_S, OUTPUT_MAX_AGE_S)) as demo:
         gr.Markdown("# paper-to-demo\nClassic deep-learning papers, trained by us, running live on the CPU.")
         with gr.Tab("Upscale"):
             upscale_tab()

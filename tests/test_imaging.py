@@ -79,3 +79,28 @@ def test_ycbcr_matches_matlab_convention_and_roundtrips():
 
 def test_tensor_pil_roundtrip(photo):
     assert np.array_equal(np.asarray(tensor_to_pil(pil_to_tensor(photo))), np.asarray(photo))
+
+
+def _frames_gif() -> bytes:
+    frames = [Image.new("RGB", (12, 10), c) for c in ("red", "blue")]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:])
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("name, make, size", [
+    ("1x1 image", lambda: _png_bytes(Image.new("RGB", (1, 1), "red")), (1, 1)),
+    ("LA with alpha", lambda: _png_bytes(Image.new("LA", (6, 4), (0, 0))), (6, 4)),
+    ("palette with transparency", lambda: _png_bytes(Image.new("P", (5, 5), 0), transparency=0), (5, 5)),
+    ("animated GIF", _frames_gif, (12, 10)),
+    ("WebP", lambda: _png_bytes(Image.new("RGB", (9, 7), "green"), "WEBP"), (9, 7)),
+    ("16-bit grayscale", lambda: _png_bytes(Image.fromarray(np.arange(64, dtype=np.uint16).reshape(8, 8) * 1000)), (8, 8)),
+])
+def test_odd_but_valid_inputs_become_rgb(name, make, size):
+    img = open_image(make())
+    assert img.mode == "RGB" and img.size == size, name
+
+
+def test_animated_gif_gives_its_first_frame_and_alpha_goes_white():
+    assert open_image(_frames_gif()).getpixel((0, 0)) == (255, 0, 0)
+    assert open_image(_png_bytes(Image.new("LA", (2, 2), (0, 0)))).getpixel((0, 0)) == (255, 255, 255)
