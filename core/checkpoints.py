@@ -195,3 +195,15 @@ def resolve(spec: str | os.PathLike, default_name: str) -> Path:
     if len(parts) in (2, 3) and all(parts):
         return hub_download("/".join(parts[:2]), parts[2] if len(parts) == 3 else default_name)
     raise CheckpointError(f"'{text}' is neither a shipped model, a .safetensors file, nor a Hub id 'owner/repo[/name]'.")
+
+
+def locate(task: str, spec: str, names: dict[str, str], default_name: str, what: str) -> Path:
+    """Weights path for `spec`: a shipped name (a key of `names`), a `.safetensors` path or a Hub id.
+
+    Raises ValueError for a bare name that is not shipped, listing the choices.
+    """
+    if "/" in spec or spec.endswith(".safetensors"):
+        return resolve(spec, default_name)
+    if spec in names:
+        return shipped(task, spec)
+    raise ValueError(f"Unknown {what} '{spec}'. Choose one of: best, {', '.join(names)}, a path or a Hub id.")

@@ -12,6 +12,24 @@ from core.examples import example_photo
 
 
 @pytest.fixture(scope="session")
+def gradio_url():
+    """One Gradio suite for the whole test session, served in-process on a free local port."""
+    from demos.gradio_app import build_demo, launch
+
+    demo = build_demo()
+    launch(demo, server_port=None, prevent_thread_lock=True, quiet=True)
+    yield demo.local_url
+    demo.close()
+
+
+@pytest.fixture()
+def client(gradio_url):
+    from gradio_client import Client
+
+    return Client(gradio_url, verbose=False)
+
+
+@pytest.fixture(scope="session")
 def photo() -> Image.Image:
     """A real RGB photo (Chelsea the cat, 451x300)."""
     return example_photo("chelsea")

@@ -15,18 +15,6 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(not available() or not fashion_example_files(), reason="needs classifiers and data")
 
 
-@pytest.fixture(scope="module")
-def client():
-    from gradio_client import Client
-
-    from demos.gradio_app import build_demo, launch
-
-    demo = build_demo()
-    launch(demo, server_port=None, prevent_thread_lock=True, quiet=True)
-    yield Client(demo.local_url, verbose=False)
-    demo.close()
-
-
 def test_gradio_classify_endpoint_returns_top5_and_the_models_view(client):
     from gradio_client import handle_file
 

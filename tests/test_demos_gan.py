@@ -14,18 +14,6 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(not available(), reason="no shipped generator")
 
 
-@pytest.fixture(scope="module")
-def client():
-    from gradio_client import Client
-
-    from demos.gradio_app import build_demo, launch
-
-    demo = build_demo()
-    launch(demo, server_port=None, prevent_thread_lock=True, quiet=True)
-    yield Client(demo.local_url, verbose=False)
-    demo.close()
-
-
 def test_sample_endpoint_is_seeded_and_downloadable(client):
     arch = available()[-1]
     grid, files = client.predict(arch, 3, "All classes", 16, 1.0, api_name="/sample")

@@ -16,16 +16,6 @@ SCALE, ARCH = 2, "fsrcnn"
 pytestmark = pytest.mark.skipif((ARCH, SCALE) not in available(), reason="no shipped FSRCNN x2 checkpoint")
 
 
-@pytest.fixture(scope="module")
-def gradio_url():
-    from demos.gradio_app import build_demo, launch
-
-    demo = build_demo()
-    launch(demo, server_port=0 or None, prevent_thread_lock=True, quiet=True)
-    yield demo.local_url
-    demo.close()
-
-
 def test_compare_scores_fsrcnn_above_bicubic_against_ground_truth(photo):
     from core.sr.compare import compare, comparison_zoom
 
@@ -36,12 +26,11 @@ def test_compare_scores_fsrcnn_above_bicubic_against_ground_truth(photo):
     assert "PSNR" in c.summary() and comparison_zoom(c).width > 3 * 256
 
 
-def test_gradio_upscale_endpoint(gradio_url, tmp_path, photo):
-    from gradio_client import Client, handle_file
+def test_gradio_upscale_endpoint(client, tmp_path, photo):
+    from gradio_client import handle_file
 
     path = tmp_path / "cat.png"
     photo.crop((100, 50, 260, 170)).save(path)
-    client = Client(gradio_url, verbose=False)
     slider, zoom, summary, download = client.predict(
         handle_file(str(path)), f"x{SCALE}", ARCH, False, api_name="/upscale"
     )
@@ -52,12 +41,11 @@ def test_gradio_upscale_endpoint(gradio_url, tmp_path, photo):
     assert Image.open(zoom).width > 256
 
 
-def test_gradio_upscale_rejects_a_non_image_clearly(gradio_url, tmp_path):
-    from gradio_client import Client, handle_file
+def test_gradio_upscale_rejects_a_non_image_clearly(client, tmp_path):
+    from gradio_client import handle_file
 
     bad = tmp_path / "bad.png"
     bad.write_text("not an image")
-    client = Client(gradio_url, verbose=False)
     with pytest.raises(Exception, match="not an image"):
         client.predict(handle_file(str(bad)), f"x{SCALE}", ARCH, False, api_name="/upscale")
     ok = tmp_path / "ok.png"

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
-import sys
 from pathlib import Path
 
 import torch
@@ -24,12 +22,9 @@ from core.fashion.data import load_split, to_input
 from core.fashion.evaluate import cpu_latency_ms, evaluate_classifier
 from core.fashion.predict import ARCHS
 from core.training import LoopConfig, TrainLoop, hardware_description
+from train.common import command_line, record_metrics, run
 
 CONFIGS = {"softmax": {}, "mlp": {"hidden": 500}, "cnn": {}, "resnet": {"width": 32, "blocks": 1, "dropout": 0.2}}
-
-
-def command_line(argv: list[str]) -> str:
-    return "python -m train.fashion " + " ".join(shlex.quote(a) for a in argv)
 
 
 def augmenter() -> v2.Compose:
@@ -98,7 +93,7 @@ def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: to
             "test": "Fashion-MNIST test, 10000 images",
         },
         "training": {
-            "command": command_line(args.argv),
+            "command": command_line("train.fashion", args.argv),
             "steps": loop.step,
             "batch": args.batch * loop.world_size,
             "optimizer": f"{args.optimizer} lr {args.lr} one-cycle, weight decay {args.weight_decay}, "
@@ -121,9 +116,7 @@ def evaluate(args: argparse.Namespace) -> None:
     for c, a in metrics["per_class_accuracy"].items():
         print(f"  {c:12s} {a:.4f}")
     if args.write_card:
-        card["metrics"] = {**card.get("metrics", {}), **metrics}
-        card.setdefault("evaluation", {})["command"] = command_line(args.argv)
-        checkpoints.write_card(args.checkpoint, card)
+        record_metrics(args.checkpoint, card, metrics, command_line("train.fashion", args.argv))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -158,10 +151,7 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--download", action="store_true")
     e.add_argument("--write-card", action="store_true")
     e.set_defaults(func=evaluate)
-    argv = sys.argv[1:] if argv is None else list(argv)
-    args = p.parse_args(argv)
-    args.argv = argv
-    args.func(args)
+    run(p, argv)
 
 
 if __name__ == "__main__":

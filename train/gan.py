@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import shlex
-import sys
 from pathlib import Path
 
 import torch
@@ -27,6 +25,7 @@ from core.gan.evaluate import evaluate_generator
 from core.gan.models import DISCRIMINATORS
 from core.gan.sample import ARCHS, Sampler
 from core.training import LoopConfig, TrainLoop, hardware_description
+from train.common import command_line, record_metrics, run
 
 #: Architecture defaults: G/D arguments, loss, learning rates and Adam betas of each family.
 RECIPES = {
@@ -35,10 +34,6 @@ RECIPES = {
     "cgan": dict(g={"z_dim": 128, "width": 64, "num_classes": 10}, d={"width": 64, "num_classes": 10},
                  loss="hinge", lr_g=1e-4, lr_d=4e-4, betas=(0.0, 0.9)),
 }
-
-
-def command_line(argv: list[str]) -> str:
-    return "python -m train.gan " + " ".join(shlex.quote(a) for a in argv)
 
 
 def d_loss(kind: str, real: torch.Tensor, fake: torch.Tensor, smooth: float) -> torch.Tensor:
@@ -133,7 +128,7 @@ def export(args: argparse.Namespace, loop: TrainLoop, loss_kind: str, recipe: di
         "parameters": sum(p.numel() for p in served.parameters()),
         "data": {"train": "Fashion-MNIST train, 60000 images, scaled to [-1, 1]"},
         "training": {
-            "command": command_line(args.argv),
+            "command": command_line("train.gan", args.argv),
             "steps": loop.step,
             "batch": args.batch * loop.world_size,
             "loss": loss_kind,
@@ -157,9 +152,7 @@ def evaluate(args: argparse.Namespace) -> None:
     metrics = evaluate_generator(Sampler(model, card), n=args.n, data=args.data, download=args.download)
     print(f"{card['title']}: " + ", ".join(f"{k}={v}" for k, v in metrics.items() if not isinstance(v, (dict, list))))
     if args.write_card:
-        card["metrics"] = {**card.get("metrics", {}), **metrics}
-        card.setdefault("evaluation", {})["command"] = command_line(args.argv)
-        checkpoints.write_card(args.checkpoint, card)
+        record_metrics(args.checkpoint, card, metrics, command_line("train.gan", args.argv))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -197,10 +190,7 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--n", type=int, default=10_000)
     e.add_argument("--write-card", action="store_true")
     e.set_defaults(func=evaluate)
-    argv = sys.argv[1:] if argv is None else list(argv)
-    args = p.parse_args(argv)
-    args.argv = argv
-    args.func(args)
+    run(p, argv)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ unchanged under `torchrun --nproc_per_node N -m train.sr fit ...`.
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -24,12 +23,9 @@ from core.sr.data import PAPER_SCALES, load_eval_pairs, make_patches
 from core.sr.evaluate import evaluate_pairs, evaluate_sets
 from core.sr.model import FSRCNN
 from core.training import LoopConfig, TrainLoop, hardware_description
+from train.common import command_line, record_metrics, run
 
 PRESETS = {"fsrcnn": (56, 12, 4), "fsrcnn-s": (32, 5, 1)}
-
-
-def command_line(argv: list[str]) -> str:
-    return "python -m train.sr " + " ".join(shlex.quote(a) for a in argv)
 
 
 def build(args: argparse.Namespace) -> FSRCNN:
@@ -100,7 +96,7 @@ def export(args: argparse.Namespace, loop: TrainLoop, n_patches: int) -> None:
             "degradation": "Pillow bicubic downscaling, 8-bit LR",
         },
         "training": {
-            "command": command_line(args.argv),
+            "command": command_line("train.sr", args.argv),
             "steps": loop.step,
             "batch": args.batch * loop.world_size,
             "optimizer": f"Adam lr {args.lr} (deconv x0.1), cosine to 1%, MSE on Y",
@@ -142,9 +138,7 @@ def evaluate(args: argparse.Namespace) -> None:
     for name, r in results.items():
         print(f"| {name} | {r['images']} | {r['bicubic_psnr']:.2f} / {r['bicubic_ssim']:.4f} | {r['psnr']:.2f} / {r['ssim']:.4f} |")
     if args.write_card:
-        card["metrics"] = {**card.get("metrics", {}), **results}
-        card.setdefault("evaluation", {})["command"] = command_line(args.argv)
-        checkpoints.write_card(args.checkpoint, card)
+        record_metrics(args.checkpoint, card, results, command_line("train.sr", args.argv))
         print(f"Updated {Path(args.checkpoint).with_suffix('.json')}")
 
 
@@ -178,10 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--sets", nargs="+", default=["Set5", "Set14", "BSD100"])
     e.add_argument("--write-card", action="store_true", help="store the results in the checkpoint card")
     e.set_defaults(func=evaluate)
-    argv = sys.argv[1:] if argv is None else list(argv)
-    args = p.parse_args(argv)
-    args.argv = argv
-    args.func(args)
+    run(p, argv)
 
 
 if __name__ == "__main__":

@@ -111,12 +111,7 @@ def best_arch() -> str:
 
 @functools.lru_cache(maxsize=8)
 def _load(arch: str) -> Classifier:
-    if "/" in arch or arch.endswith(".safetensors"):
-        path = checkpoints.resolve(arch, default_name="resnet")
-    elif arch in ARCHS:
-        path = checkpoints.shipped("fashion", arch)
-    else:
-        raise ValueError(f"Unknown classifier '{arch}'. Choose one of: best, {', '.join(ARCHS)}.")
+    path = checkpoints.locate("fashion", arch, ARCHS, default_name="resnet", what="classifier")
     model, card = checkpoints.load_checkpoint(path, task="fashion")
     return Classifier(model, card)
 

@@ -92,11 +92,6 @@ def load_generator(arch: str = "best") -> Sampler:
 
 @functools.lru_cache(maxsize=8)
 def _load(arch: str) -> Sampler:
-    if "/" in arch or arch.endswith(".safetensors"):
-        path = checkpoints.resolve(arch, default_name="cgan")
-    elif arch in ARCHS:
-        path = checkpoints.shipped("gan", arch)
-    else:
-        raise ValueError(f"Unknown generator '{arch}'. Choose one of: best, {', '.join(ARCHS)}.")
+    path = checkpoints.locate("gan", arch, ARCHS, default_name="cgan", what="generator")
     model, card = checkpoints.load_checkpoint(path, task="gan")
     return Sampler(model, card)
