@@ -31,6 +31,7 @@ from core.plots import confusion_matrix_figure
 from core.sr import ARCHS
 from core.sr import available as sr_available
 from core.sr.compare import compare, comparison_zoom
+from core.sr.upscale import measured
 
 #: Gradio refuses uploads over this size before our code sees them.
 MAX_FILE_SIZE = "25mb"
@@ -99,6 +100,7 @@ def upscale_tab() -> None:
             scale = gr.Radio(["x2", "x3", "x4"], value="x2", label="Scale")
             choices = _model_choices()
             arch = gr.Dropdown(choices, value=choices[0][1], label="Model")
+            info = gr.Markdown(elem_id="upscale-measured")
             gt = gr.Checkbox(False, label="Compare with ground truth (downsize my image first, then score)")
             btn = gr.Button("Upscale", variant="primary")
             gr.Examples([[str(p)] for p in example_photo_files()], inputs=[inp], label="Example photos (scikit-image)")
@@ -110,6 +112,14 @@ def upscale_tab() -> None:
     btn.click(
         run_upscale, [inp, scale, arch, gt], [slider, zoom, stats, download], api_name="upscale", concurrency_limit=2
     )
+    for comp in (scale, arch):
+        comp.change(show_measured, [scale, arch], info, api_name=False)
+    return scale, arch, info
+
+
+def show_measured(scale: str, arch: str) -> str:
+    """The measured PSNR of the chosen model (from its card), shown under the model picker."""
+    return "Measured (PSNR on Y): " + measured(int(str(scale).lstrip("x")), arch)
 
 
 def _classify(img, arch: str):
@@ -243,6 +253,12 @@ def run_directions(arch: str, seed: float, label: str, *amounts: float):
     return to_grid(image, nrow=1, scale=6), to_grid(near, nrow=5, scale=3), caption
 
 
+def gan_label(arch: str) -> str:
+    """'DCGAN (Radford et al. 2016) · FID 12.3' from the shipped card."""
+    fid = _sampler(arch).card.get("metrics", {}).get("fid_classifier")
+    return f"{GAN_ARCHS.get(arch, arch)} · FID {fid:.1f}" if fid is not None else GAN_ARCHS.get(arch, arch)
+
+
 def gan_tab() -> None:
     gr.Markdown(
         "### GAN latent space\n"
@@ -255,7 +271,7 @@ def gan_tab() -> None:
         return
     default = "cgan" if "cgan" in archs else archs[-1]
     with gr.Row():
-        arch = gr.Dropdown([(GAN_ARCHS.get(a, a), a) for a in archs], value=default, label="Model")
+        arch = gr.Dropdown([(gan_label(a), a) for a in archs], value=default, label="Model (FID: lower is better)")
         label = gr.Dropdown(["All classes", *CLASSES], value="All classes", label="Class (conditional model)")
         seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed")
         dice = gr.Button("🎲 Random seed", scale=0)
@@ -305,13 +321,19 @@ def gan_tab() -> None:
 def build_demo() -> gr.Blocks:
     # delete_cache: Gradio's own copies of uploads and outputs are removed hourly once an hour old.
     with gr.Blocks(title="paper-to-demo", delete_cache=(OUTPUT_MAX_AGE_S, OUTPUT_MAX_AGE_S)) as demo:
-        gr.Markdown("# paper-to-demo\nClassic deep-learning papers, trained by us, running live on the CPU.")
+        gr.Markdown(
+            "# paper-to-demo\nThree classic deep-learning papers, trained by us on real data and running live on "
+            "the CPU: **Upscale** (FSRCNN super-resolution), **Classify** (Fashion-MNIST, from softmax regression "
+            "to a small ResNet) and **GAN** (from the 2014 GAN to a class-conditional GAN). Every number shown "
+            "was measured by a command in the repository; see the model cards in `checkpoints/`."
+        )
         with gr.Tab("Upscale"):
-            upscale_tab()
+            sr = upscale_tab()
         with gr.Tab("Classify"):
             wired = classify_tab()
         with gr.Tab("GAN"):
             gan = gan_tab()
+        demo.load(show_measured, sr[:2], sr[2], api_name=False)
         if wired:
             demo.load(confusion_plot, wired[0], wired[1], api_name=False)
         if gan:

@@ -23,7 +23,8 @@ if "seed" not in st.session_state:
     st.session_state.seed = 0
 c1, c2, c3, c4 = st.columns([2, 2, 1.2, 1])
 arch = c1.selectbox("Model", archs, index=archs.index("cgan") if "cgan" in archs else len(archs) - 1,
-                    format_func=ARCHS.get, key="arch")
+                    format_func=lambda a: f"{ARCHS[a]} · FID {load_generator(a).card.get('metrics', {}).get('fid_classifier', '?')}",
+                    key="arch")
 try:
     sampler = load_generator(arch)
 except (CheckpointError, ValueError) as e:

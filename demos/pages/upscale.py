@@ -9,6 +9,7 @@ from core.examples import PHOTOS, example_photo
 from core.imaging import ImageInputError, open_image
 from core.sr import ARCHS, available
 from core.sr.compare import compare, comparison_zoom
+from core.sr.upscale import measured
 
 st.title("Upscaling: bicubic vs FSRCNN")
 st.caption(
@@ -26,6 +27,7 @@ with left:
     scale = st.radio("Scale", [2, 3, 4], format_func=lambda s: f"x{s}", horizontal=True, key="scale")
     archs = sorted({a for a, _ in available()}) or list(ARCHS)
     arch = st.selectbox("Model", archs, format_func=ARCHS.get, key="arch")
+    st.caption("Measured (PSNR on Y): " + measured(scale, arch))
     ground_truth = st.checkbox("Compare with ground truth (downsize my image first, then score)", key="gt")
 
 try:
