@@ -12,12 +12,12 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-PAGES = Path(__file__).parent / "pages"
+PAGES = Path(__file__).parent / "st_pages"
 
 st.set_page_config(page_title="paper-to-demo", page_icon="🔬", layout="wide")
 nav = st.navigation([
-    st.Page(PAGES / "upscale.py", title="Upscale", icon="🔍"),
-    st.Page(PAGES / "classify.py", title="Classify", icon="👕"),
-    st.Page(PAGES / "gan.py", title="GAN", icon="🎨"),
+    st.Page(PAGES / "upscale.py", title="Upscale", icon=":material/zoom_in:"),
+    st.Page(PAGES / "classify.py", title="Classify", icon=":material/checkroom:"),
+    st.Page(PAGES / "gan.py", title="GAN", icon=":material/palette:"),
 ])
 nav.run()

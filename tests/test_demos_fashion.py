@@ -46,7 +46,7 @@ def test_gradio_classify_drawing_and_empty_canvas(client):
 def test_streamlit_classify_page_shows_probabilities_and_confusion_matrix():
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "demos" / "pages" / "classify.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "demos" / "st_pages" / "classify.py"), default_timeout=60).run()
     assert not at.exception and not at.error
     assert at.subheader[0].value in CLASSES
     assert len([e for e in at.main if type(e).__name__ == "Progress"]) == 5

@@ -41,7 +41,7 @@ def test_interpolation_arithmetic_and_bad_parameters(client):
 def test_streamlit_gan_page():
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "demos" / "pages" / "gan.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "demos" / "st_pages" / "gan.py"), default_timeout=60).run()
     assert not at.exception and not at.error
     assert sum(type(e).__name__ == "Image" for e in at.main) >= 1
     at.number_input(key="seed").set_value(7).run()

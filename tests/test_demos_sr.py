@@ -56,7 +56,7 @@ def test_gradio_upscale_rejects_a_non_image_clearly(client, tmp_path):
 def _page():
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "demos" / "pages" / "upscale.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "demos" / "st_pages" / "upscale.py"), default_timeout=60)
     return at
 
 

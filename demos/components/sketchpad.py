@@ -18,8 +18,8 @@ _component = st.components.v2.component(
       <div><button type="button">Clear</button> <span>Draw with the mouse or a finger</span></div>
     </div>""",
     css="""
-    .pad canvas { border: 1px solid var(--st-border-color, #ccc); border-radius: 6px; background: #fff;
-                  touch-action: none; cursor: crosshair; }
+    .pad canvas { width: 100%; max-width: 280px; height: auto; aspect-ratio: 1; border: 1px solid
+                  var(--st-border-color, #ccc); border-radius: 6px; background: #fff; touch-action: none; cursor: crosshair; }
     .pad span { font-size: 0.8rem; opacity: 0.7; }""",
     js="""
     export default function({ parentElement, setStateValue }) {

@@ -51,8 +51,8 @@ except (ImageInputError, CheckpointError, ValueError) as e:
     st.error(str(e))
     st.stop()
 
-with left:
-    st.image(img, caption="Input", width="stretch")
+if source != "Draw":
+    left.image(img, caption="Input", width="stretch")
 with mid:
     st.subheader(f"{next(iter(p.probabilities))}")
     for name, prob in p.top(5).items():
