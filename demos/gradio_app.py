@@ -343,6 +343,7 @@ def build_demo() -> gr.Blocks:
 
 def launch(demo: gr.Blocks | None = None, **kwargs) -> gr.Blocks:
     demo = demo or build_demo()
-    opts = dict(server_name="127.0.0.1", server_port=7860, max_file_size=MAX_FILE_SIZE, show_error=True)
+    # server_port None: $GRADIO_SERVER_PORT, else 7860 (the next free one if taken).
+    opts = dict(server_name="127.0.0.1", server_port=None, max_file_size=MAX_FILE_SIZE, show_error=True)
     demo.launch(**{**opts, **kwargs})
     return demo

@@ -73,3 +73,12 @@ def test_classify_tab_in_the_browser(page):
     text = page.locator("#classify-label").inner_text()
     assert any(c in text for c in CLASSES) and "%" in text
     _screenshot(page, "classify")
+
+
+def test_gan_tab_in_the_browser(page):
+    page.get_by_role("tab", name="GAN").click()
+    page.get_by_role("button", name="Sample", exact=True).click()
+    img = _wait_image(page, "#gan-grid img")
+    w, h = img.evaluate("(el) => [el.naturalWidth, el.naturalHeight]")
+    assert w > 200 and h > 100  # 32 samples on an 8-wide grid, enlarged 3x
+    _screenshot(page, "gan")
