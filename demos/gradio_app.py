@@ -20,12 +20,12 @@ from core.examples import example_photo_files, fashion_example_files
 from core.fashion import CLASSES
 from core.fashion.data import DataMissingError
 from core.fashion.predict import available as fashion_available
-from core.fashion.predict import classify, load_classifier, model_label
+from core.fashion.predict import best_arch, classify, load_classifier, model_label
 from core.gan.explore import arithmetic, latents_npy, move_along_directions, nearest_training_images, to_gif, to_grid
 from core.gan.latent import MAX_SEED
-from core.gan.sample import ARCHS as GAN_ARCHS
 from core.gan.sample import available as gan_available
 from core.gan.sample import load_generator
+from core.gan.sample import model_label as gan_model_label
 from core.imaging import ImageInputError, open_image
 from core.plots import confusion_matrix_figure
 from core.sr import ARCHS
@@ -155,6 +155,13 @@ def confusion_plot(arch: str):
     return confusion_matrix_figure(m["confusion_matrix"], CLASSES, f"{card['title']}: test accuracy {m['test_accuracy']:.1%}")
 
 
+def _best_classifier(archs: list[str]) -> str:
+    try:
+        return best_arch()
+    except CheckpointError:
+        return archs[-1]
+
+
 def classify_tab() -> None:
     gr.Markdown(
         "### Fashion-MNIST classification\n"
@@ -167,7 +174,7 @@ def classify_tab() -> None:
         return
     with gr.Row():
         with gr.Column(scale=1):
-            arch = gr.Dropdown([(model_label(a), a) for a in archs], value=archs[-1], label="Model (test accuracy)")
+            arch = gr.Dropdown([(model_label(a), a) for a in archs], value=_best_classifier(archs), label="Model (test accuracy)")
             with gr.Tab("Photo"):
                 inp = image_input(label="Photo of a garment", elem_id="classify-input", height=280)
                 btn = gr.Button("Classify", variant="primary")
@@ -253,12 +260,6 @@ def run_directions(arch: str, seed: float, label: str, *amounts: float):
     return to_grid(image, nrow=1, scale=6), to_grid(near, nrow=5, scale=3), caption
 
 
-def gan_label(arch: str) -> str:
-    """'DCGAN (Radford et al. 2016) · FID 12.3' from the shipped card."""
-    fid = _sampler(arch).card.get("metrics", {}).get("fid_classifier")
-    return f"{GAN_ARCHS.get(arch, arch)} · FID {fid:.1f}" if fid is not None else GAN_ARCHS.get(arch, arch)
-
-
 def gan_tab() -> None:
     gr.Markdown(
         "### GAN latent space\n"
@@ -271,7 +272,7 @@ def gan_tab() -> None:
         return
     default = "cgan" if "cgan" in archs else archs[-1]
     with gr.Row():
-        arch = gr.Dropdown([(gan_label(a), a) for a in archs], value=default, label="Model (FID: lower is better)")
+        arch = gr.Dropdown([(gan_model_label(a), a) for a in archs], value=default, label="Model (FID: lower is better)")
         label = gr.Dropdown(["All classes", *CLASSES], value="All classes", label="Class (conditional model)")
         seed = gr.Number(0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed")
         dice = gr.Button("🎲 Random seed", scale=0)

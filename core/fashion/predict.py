@@ -101,12 +101,22 @@ def load_classifier(arch: str = "best") -> Classifier:
 
 
 def best_arch() -> str:
-    """The shipped classifier with the highest measured test accuracy."""
-    have = available()
-    if not have:
-        raise checkpoints.CheckpointError(f"No classifier checkpoint in {checkpoints.CHECKPOINT_DIR / 'fashion'}.")
-    acc = {a: checkpoints.read_card(checkpoints.shipped("fashion", a)).get("metrics", {}).get("test_accuracy", 0) for a in have}
-    return max(have, key=acc.get)
+    """The shipped classifier with the highest measured test accuracy among those that load."""
+    have = sorted(available(), key=_card_accuracy, reverse=True)
+    for arch in have:
+        try:
+            _load(arch)
+            return arch
+        except checkpoints.CheckpointError:
+            continue
+    raise checkpoints.CheckpointError(f"No usable classifier checkpoint in {checkpoints.CHECKPOINT_DIR / 'fashion'}.")
+
+
+def _card_accuracy(arch: str) -> float:
+    try:
+        return checkpoints.read_card(checkpoints.shipped("fashion", arch)).get("metrics", {}).get("test_accuracy", 0.0)
+    except checkpoints.CheckpointError:  # a broken card never wins "best"; loading it reports the problem
+        return -1.0
 
 
 @functools.lru_cache(maxsize=8)

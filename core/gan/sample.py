@@ -95,3 +95,12 @@ def _load(arch: str) -> Sampler:
     path = checkpoints.locate("gan", arch, ARCHS, default_name="cgan", what="generator")
     model, card = checkpoints.load_checkpoint(path, task="gan")
     return Sampler(model, card)
+
+
+def model_label(arch: str) -> str:
+    """'DCGAN (Radford et al. 2016) · FID 12.3' from the shipped card, for model pickers."""
+    try:
+        fid = load_generator(arch).card.get("metrics", {}).get("fid_classifier")
+    except (checkpoints.CheckpointError, ValueError):
+        return f"{ARCHS.get(arch, arch)} (unavailable)"
+    return f"{ARCHS.get(arch, arch)} · FID {fid:.1f}" if fid is not None else ARCHS.get(arch, arch)

@@ -6,7 +6,7 @@ from PIL import Image
 from core.checkpoints import CheckpointError
 from core.examples import fashion_example_files
 from core.fashion import CLASSES
-from core.fashion.predict import available, classify, load_classifier, model_label
+from core.fashion.predict import available, best_arch, classify, load_classifier, model_label
 from core.imaging import ImageInputError, open_image
 from core.plots import confusion_matrix_figure
 from demos.components.sketchpad import sketchpad
@@ -23,7 +23,11 @@ if not archs:
 
 left, mid, right = st.columns([1, 1, 1.2])
 with left:
-    arch = st.selectbox("Model (test accuracy)", archs, index=len(archs) - 1, format_func=model_label, key="arch")
+    try:
+        default = archs.index(best_arch())
+    except CheckpointError:
+        default = len(archs) - 1
+    arch = st.selectbox("Model (test accuracy)", archs, index=default, format_func=model_label, key="arch")
     examples = fashion_example_files()
     source = st.radio("Image", ["Example", "Upload", "Draw"], horizontal=True, key="source")
     if source == "Upload":

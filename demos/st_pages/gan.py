@@ -9,7 +9,7 @@ from core.checkpoints import CheckpointError
 from core.fashion.data import CLASSES, DataMissingError
 from core.gan.explore import arithmetic, latents_npy, move_along_directions, nearest_training_images, to_gif, to_grid
 from core.gan.latent import MAX_SEED
-from core.gan.sample import ARCHS, available, load_generator
+from core.gan.sample import ARCHS, available, load_generator, model_label
 
 st.title("GAN latent space")
 st.caption("Generators trained on Fashion-MNIST, from the 2014 GAN to a class-conditional GAN. "
@@ -23,8 +23,7 @@ if "seed" not in st.session_state:
     st.session_state.seed = 0
 c1, c2, c3, c4 = st.columns([2, 2, 1.2, 1])
 arch = c1.selectbox("Model", archs, index=archs.index("cgan") if "cgan" in archs else len(archs) - 1,
-                    format_func=lambda a: f"{ARCHS[a]} · FID {load_generator(a).card.get('metrics', {}).get('fid_classifier', '?')}",
-                    key="arch")
+                    format_func=model_label, key="arch")
 try:
     sampler = load_generator(arch)
 except (CheckpointError, ValueError) as e:

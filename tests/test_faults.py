@@ -1,0 +1,48 @@
+"""A missing or corrupt checkpoint disables that model with a visible message; everything else keeps working."""
+
+import shutil
+
+import pytest
+
+import core.checkpoints as ck
+from core.fashion import predict
+from core.gan import sample
+from core.sr import upscale
+
+
+@pytest.fixture()
+def broken_dir(tmp_path, monkeypatch):
+    """A copy of the shipped checkpoints in which one classifier and one generator are damaged."""
+    root = tmp_path / "checkpoints"
+    shutil.copytree(ck.CHECKPOINT_DIR, root)
+    fashion, gan = sorted((root / "fashion").glob("*.safetensors")), sorted((root / "gan").glob("*.safetensors"))
+    if fashion:
+        fashion[0].write_bytes(fashion[0].read_bytes()[:100])  # truncated weights
+    if gan:
+        gan[0].with_suffix(".json").write_text("{ not json")  # corrupt card
+    monkeypatch.setattr(ck, "CHECKPOINT_DIR", root)
+    for cached in (predict._load, sample._load, upscale._load):
+        cached.cache_clear()
+    yield root, fashion[0].stem if fashion else None, gan[0].stem if gan else None
+    for cached in (predict._load, sample._load, upscale._load):
+        cached.cache_clear()
+
+
+def test_the_suite_builds_and_reports_the_broken_models(broken_dir, photo):
+    root, bad_fashion, bad_gan = broken_dir
+    from demos.gradio_app import build_demo
+
+    build_demo()  # does not raise
+    if bad_fashion:
+        assert predict.model_label(bad_fashion).endswith("(unavailable)")
+        with pytest.raises(ck.CheckpointError, match=bad_fashion):
+            predict.load_classifier(bad_fashion)
+        others = [a for a in predict.available() if a != bad_fashion]
+        if others:
+            assert predict.best_arch() != bad_fashion
+            assert sum(predict.load_classifier(others[0]).predict(photo).values()) == pytest.approx(1.0)
+    if bad_gan:
+        assert sample.model_label(bad_gan).endswith("(unavailable)")
+    if upscale.available():
+        arch, scale = upscale.available()[0]
+        assert upscale.load_upscaler(scale, arch)(photo.crop((0, 0, 20, 20))).size == (20 * scale, 20 * scale)
