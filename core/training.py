@@ -170,7 +170,8 @@ class TrainLoop:
             for m in self.raw.values():
                 m.train()
             self._log("eval", self.last_eval)
-            tqdm.write(f"step {self.step}: " + ", ".join(f"{k}={v:.4f}" for k, v in self.last_eval.items()))
+            if self.last_eval:
+                tqdm.write(f"step {self.step}: " + ", ".join(f"{k}={v:.4f}" for k, v in self.last_eval.items()))
         if self.distributed:
             dist.barrier()
 

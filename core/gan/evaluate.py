@@ -29,13 +29,17 @@ def generate(sampler: Sampler, n: int, label: int | None = None, seed: int = 0, 
 
 
 def evaluate_generator(sampler: Sampler, n: int = 10_000, data: Path | None = None, download: bool = False) -> dict:
-    """FID between `n` samples and the test set on our classifier's features; class histogram; per-class accuracy."""
+    """FID between `n` samples and the test set on our classifier's features (with the real-vs-real floor:
+    `n` training images against the test set), class histogram, and per-class accuracy (conditional models)."""
     test_x, _ = load_split(False, data, download)
+    train_x, _ = load_split(True, data, download)
     real_f, _ = classifier_features(to_input(test_x[:n]))
+    floor_f, _ = classifier_features(to_input(train_x[:n]))  # real vs real: the best a generator can score
     fake_f, fake_pred = classifier_features(generate(sampler, n))
     hist = torch.bincount(fake_pred, minlength=10).float() / len(fake_pred)
     metrics: dict = {
         "fid_classifier": round(frechet_distance(fake_f, real_f), 3),
+        "fid_classifier_real_train_vs_test": round(frechet_distance(floor_f, real_f), 3),
         "fid_classifier_model": load_classifier().card.get("title"),
         "samples": n,
         "class_histogram": {c: round(float(h), 4) for c, h in zip(CLASSES, hist, strict=True)},
