@@ -97,3 +97,12 @@ def test_evaluate_cli_prints_a_table_and_writes_the_card(eval_root, tmp_path, ca
     r = card["metrics"][eval_root.name]
     assert r["bicubic_psnr"] == pytest.approx(evaluate_pairs(load_eval_pairs(eval_root, 3), 3, None)["psnr"], abs=1e-3)
     assert r["psnr"] < r["bicubic_psnr"]  # an untrained network is worse than bicubic: the numbers are real
+
+
+def test_bad_scale_and_model_names_are_clear_errors():
+    from core.sr import load_upscaler
+
+    with pytest.raises(ValueError, match="Scale must be one of 2, 3, 4; got 5"):
+        load_upscaler(5)
+    with pytest.raises(ValueError, match="Unknown upscaler 'edsr'"):
+        load_upscaler(2, "edsr")
