@@ -5,6 +5,7 @@ import copy
 import pytest
 import torch
 
+from core.fashion.data import DEBIAN_DIR
 from core.gan.latent import latents, principal_directions, slerp
 from core.gan.models import DISCRIMINATORS, ConditionalGenerator, DCGANGenerator, MLPGenerator
 from core.gan.sample import Sampler
@@ -116,3 +117,13 @@ def test_frechet_distance_of_a_distribution_with_itself_is_zero():
     assert abs(frechet_distance(a, a)) < 1e-6
     assert frechet_distance(a, b) < 0.05
     assert frechet_distance(a, b * 2 + 1) > 5
+
+
+@pytest.mark.skipif(not DEBIAN_DIR.is_dir(), reason="needs Fashion-MNIST (make setup installs it)")
+def test_nearest_training_image_of_a_training_image_is_itself():
+    from core.fashion.data import load_split, to_input
+    from core.gan.explore import nearest_training_images
+
+    x = to_input(load_split(True)[0][1234:1235])[0]
+    near, dist = nearest_training_images(x, k=3)
+    assert torch.equal(near[0], x) and dist[0] == pytest.approx(0.0, abs=1e-3) and dist[1] > dist[0]
