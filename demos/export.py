@@ -1,6 +1,6 @@
 """Slide-ready figures and a Markdown summary of every measured number, with no server.
 
-    python -m demos.export --out slides/ [--images photo1.jpg photo2.png] [--runs runs/]
+    python -m demos.export --out slides/ [--images photo1.jpg photo2.png] [--runs docs/training-logs runs/]
 
 Writes SR comparison panels (bicubic | FSRCNN | ground truth with zoomed crops, PSNR in the caption),
 GAN sample grids per class and an interpolation GIF, classifier confusion matrices, training curves
@@ -124,7 +124,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--images", nargs="*", type=Path, help="photos for the SR panels (default: scikit-image examples)")
     p.add_argument("--scale", type=int, default=3)
-    p.add_argument("--runs", type=Path, default=Path("runs"), help="training run folders with log.csv")
+    p.add_argument("--runs", type=Path, nargs="+", default=[Path("docs/training-logs"), Path("runs")],
+                   help="folders of training runs (<run>/log.csv); default: the shipped models' logs and runs/")
     args = p.parse_args(argv)
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -168,8 +169,9 @@ def main(argv: list[str] | None = None) -> None:
         path.write_bytes(to_gif(s.interpolate(0, 1, 16)))
         written.append(path)
         sections.append(gan_summary())
-    if args.runs.is_dir():
-        written += training_curves(args.runs, out)
+    for runs in args.runs:
+        if runs.is_dir():
+            written += training_curves(runs, out)
     (out / "summary.md").write_text(summary(sections))
     written.append(out / "summary.md")
     for w in written:
