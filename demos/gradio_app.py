@@ -88,7 +88,8 @@ def run_upscale(path: str | None, scale: str, arch: str, ground_truth: bool, pro
     return (c.bicubic, c.fsrcnn), comparison_zoom(c), c.summary(), str(out)
 
 
-def upscale_tab() -> None:
+def upscale_tab() -> tuple:
+    """The Upscale tab; returns (scale, model, measured-note) components for the start-up event."""
     gr.Markdown(
         "### Upscaling: bicubic vs FSRCNN\n"
         "FSRCNN (Dong et al., 2016) learns to upscale the brightness channel; colour is bicubic. "
@@ -162,7 +163,8 @@ def _best_classifier(archs: list[str]) -> str:
         return archs[-1]
 
 
-def classify_tab() -> None:
+def classify_tab() -> tuple | None:
+    """The Classify tab; returns (model, confusion plot) for the start-up event, or None without checkpoints."""
     gr.Markdown(
         "### Fashion-MNIST classification\n"
         "Upload a photo of a garment (on a light background) or draw one. The image is turned into what the "
@@ -260,7 +262,8 @@ def run_directions(arch: str, seed: float, label: str, *amounts: float):
     return to_grid(image, nrow=1, scale=6), to_grid(near, nrow=5, scale=3), caption
 
 
-def gan_tab() -> None:
+def gan_tab() -> tuple | None:
+    """The GAN tab; returns (button, inputs, grid, files) for the start-up sample, or None without checkpoints."""
     gr.Markdown(
         "### GAN latent space\n"
         "Generators trained on Fashion-MNIST, from the 2014 GAN to a class-conditional GAN. "
