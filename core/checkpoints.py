@@ -8,6 +8,7 @@ measured metrics and the sha256 of the weights file. Loading verifies the sha256
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import tempfile
@@ -24,6 +25,8 @@ CHECKPOINT_DIR = Path(os.environ.get("PAPER_TO_DEMO_CHECKPOINTS", Path(__file__)
 FORMAT = "paper-to-demo/1"
 
 _REGISTRY: dict[str, Callable[..., torch.nn.Module]] = {}
+#: Where each task's architectures register themselves; imported on demand by `load_checkpoint`.
+TASK_MODULES = {"sr": "core.sr.model", "fashion": "core.fashion.models", "gan": "core.gan.models"}
 
 
 class CheckpointError(RuntimeError):
@@ -148,6 +151,8 @@ def load_checkpoint(path: Path, task: str | None = None) -> tuple[torch.nn.Modul
         state = load_file(path)
     except (SafetensorError, OSError, ValueError) as e:
         raise CheckpointError(f"Checkpoint '{path}' is not a valid safetensors file: {e}.") from e
+    if card.get("task") in TASK_MODULES:
+        importlib.import_module(TASK_MODULES[card["task"]])
     model = build_model(card["arch"], **card["config"])
     try:
         model.load_state_dict(state, strict=True)
