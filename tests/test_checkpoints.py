@@ -79,3 +79,16 @@ def test_a_crash_mid_save_keeps_the_old_checkpoint(tmp_path, monkeypatch):
     assert path.read_bytes() == before
     assert load_checkpoint(path)[1]["sha256"]
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_bare_load_checkpoint_finds_the_architecture_by_itself(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "t.safetensors"
+    save_checkpoint(FSRCNN(3, 8, 4, 1), path, CARD)
+    code = f"from core.checkpoints import load_checkpoint; print(type(load_checkpoint({str(path)!r})[0]).__name__)"
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "FSRCNN", out.stderr[-1000:]
