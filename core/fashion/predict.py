@@ -85,11 +85,6 @@ class Classifier:
         """Any user image -> {class name: probability}, summing to 1, most likely first."""
         return _ranked(self.predict_tensor(image_to_tensor(to_fashion_mnist(img)))[0])
 
-    @staticmethod
-    def view(img: Image.Image) -> Image.Image:
-        """The 28x28 image the model actually sees for `img`."""
-        return to_fashion_mnist(img)
-
 
 def load_classifier(arch: str = "best") -> Classifier:
     """A shipped classifier (`softmax`, `mlp`, `cnn`, `resnet`; `best` = the most accurate), a `.safetensors`
