@@ -6,6 +6,7 @@ import torch
 from PIL import Image
 
 from core.imaging import ImageInputError, open_image, pil_to_tensor, rgb_to_y, rgb_to_ycbcr, tensor_to_pil, ycbcr_to_rgb
+from tests.corpus import CORPUS
 
 
 def _png_bytes(img: Image.Image, fmt: str = "PNG", **kw) -> bytes:
@@ -23,22 +24,23 @@ def test_open_image_accepts_path_bytes_and_file(tmp_path, photo):
         assert np.array_equal(np.asarray(img), np.asarray(photo))
 
 
-def test_open_image_refuses_non_images_and_empty(tmp_path):
+@pytest.mark.parametrize("case", CORPUS, ids=str)
+def test_open_image_on_the_bad_input_corpus(case):
+    if case.refusal:
+        with pytest.raises(ImageInputError, match=case.refusal):
+            open_image(case.make())
+    else:
+        img = open_image(case.make())
+        assert img.mode == "RGB" and img.size == case.size
+
+
+def test_open_image_refuses_a_missing_path_and_a_non_image_file(tmp_path):
     fake = tmp_path / "notes.png"
     fake.write_text("this is not an image")
     with pytest.raises(ImageInputError, match="not an image"):
         open_image(fake)
-    with pytest.raises(ImageInputError, match="empty"):
-        open_image(b"")
     with pytest.raises(ImageInputError, match="No image file"):
         open_image(tmp_path / "missing.png")
-
-
-def test_open_image_refuses_truncated_files(photo):
-    for fmt in ("PNG", "JPEG"):
-        data = _png_bytes(photo, fmt)
-        with pytest.raises(ImageInputError, match="truncated or damaged"):
-            open_image(data[: len(data) // 2])
 
 
 def test_open_image_refuses_decompression_bomb_before_decoding():
@@ -81,26 +83,7 @@ def test_tensor_pil_roundtrip(photo):
     assert np.array_equal(np.asarray(tensor_to_pil(pil_to_tensor(photo))), np.asarray(photo))
 
 
-def _frames_gif() -> bytes:
-    frames = [Image.new("RGB", (12, 10), c) for c in ("red", "blue")]
-    buf = io.BytesIO()
-    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:])
-    return buf.getvalue()
-
-
-@pytest.mark.parametrize("name, make, size", [
-    ("1x1 image", lambda: _png_bytes(Image.new("RGB", (1, 1), "red")), (1, 1)),
-    ("LA with alpha", lambda: _png_bytes(Image.new("LA", (6, 4), (0, 0))), (6, 4)),
-    ("palette with transparency", lambda: _png_bytes(Image.new("P", (5, 5), 0), transparency=0), (5, 5)),
-    ("animated GIF", _frames_gif, (12, 10)),
-    ("WebP", lambda: _png_bytes(Image.new("RGB", (9, 7), "green"), "WEBP"), (9, 7)),
-    ("16-bit grayscale", lambda: _png_bytes(Image.fromarray(np.arange(64, dtype=np.uint16).reshape(8, 8) * 1000)), (8, 8)),
-])
-def test_odd_but_valid_inputs_become_rgb(name, make, size):
-    img = open_image(make())
-    assert img.mode == "RGB" and img.size == size, name
-
-
 def test_animated_gif_gives_its_first_frame_and_alpha_goes_white():
-    assert open_image(_frames_gif()).getpixel((0, 0)) == (255, 0, 0)
+    gif = next(c for c in CORPUS if c.name == "animated GIF")
+    assert open_image(gif.make()).getpixel((0, 0)) == (255, 0, 0)
     assert open_image(_png_bytes(Image.new("LA", (2, 2), (0, 0)))).getpixel((0, 0)) == (255, 255, 255)
