@@ -4,6 +4,7 @@
     python -m train.gan fit --arch dcgan --steps 6000 --run-dir runs/gan_dcgan --out checkpoints/gan/dcgan.safetensors
     python -m train.gan fit --arch cgan --steps 30000 --run-dir runs/gan_cgan --out checkpoints/gan/cgan.safetensors
     python -m train.gan evaluate checkpoints/gan/dcgan.safetensors --write-card
+    python -m train.gan evaluate checkpoints/gan/cgan.safetensors --inception --write-card  # + Inception FID
 
 `fit` writes sample grids (`run-dir/samples_<step>.png`) and losses (`run-dir/log.csv`), stops with a
 clear message if a loss becomes NaN, resumes from `--run-dir`, and runs under `torchrun`.
@@ -53,6 +54,36 @@ def g_loss(kind: str, fake: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
 
 
+def adversarial_step(g, d, opt_g, opt_d, real: torch.Tensor, y: torch.Tensor | None, z: torch.Tensor,
+                     loss_kind: str, smooth: float = 1.0, aux_weight: float = 0.0) -> dict[str, float]:
+    """One D update then one G update on a batch; returns the losses.
+
+    `aux_weight` > 0 adds the AC-GAN class term (conditional D only): D learns the classes of real images,
+    G is rewarded when D recognises the class it was asked for.
+    """
+    fake = g(z, y)
+    logs = {}
+    if aux_weight:
+        real_logit, real_class = d(real, y, with_class=True)
+        logs["loss_d_class"] = F.cross_entropy(real_class, y)
+        ld = d_loss(loss_kind, real_logit, d(fake.detach(), y), smooth) + aux_weight * logs["loss_d_class"]
+    else:
+        ld = d_loss(loss_kind, d(real, y), d(fake.detach(), y), smooth)
+    opt_d.zero_grad(set_to_none=True)
+    ld.backward()
+    opt_d.step()
+    if aux_weight:
+        fake_logit, fake_class = d(fake, y, with_class=True)
+        logs["loss_g_class"] = F.cross_entropy(fake_class, y)
+        lg = g_loss(loss_kind, fake_logit) + aux_weight * logs["loss_g_class"]
+    else:
+        lg = g_loss(loss_kind, d(fake, y))
+    opt_g.zero_grad(set_to_none=True)
+    lg.backward()
+    opt_g.step()
+    return {"loss_d": ld.item(), "loss_g": lg.item(), **{k: v.item() for k, v in logs.items()}}
+
+
 @torch.no_grad()
 def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
     for pe, p in zip(ema.parameters(), model.parameters(), strict=True):
@@ -83,6 +114,8 @@ def fit(args: argparse.Namespace) -> None:
     dev, g, d = loop.device, loop.modules["G"], loop.modules["D"]
     batches = loop.index_batches(len(x_all), args.batch)
     conditional = G.num_classes > 0
+    if args.aux_weight and not conditional:
+        raise SystemExit("--aux-weight needs a conditional GAN (--arch cgan).")
     fixed = torch.Generator().manual_seed(1234)
     fixed_z = torch.randn(100, G.z_dim, generator=fixed).to(dev)
     fixed_y = torch.arange(10).repeat_interleave(10).to(dev) if conditional else None
@@ -91,18 +124,10 @@ def fit(args: argparse.Namespace) -> None:
         idx = next(batches)
         real, y = x_all[idx].to(dev), (y_all[idx].to(dev) if conditional else None)
         z = torch.randn(len(idx), G.z_dim, device=dev)
-        fake = g(z, y)
-        ld = d_loss(loss_kind, d(real, y), d(fake.detach(), y), args.label_smoothing)
-        opt_d.zero_grad(set_to_none=True)
-        ld.backward()
-        opt_d.step()
-        lg = g_loss(loss_kind, d(fake, y))
-        opt_g.zero_grad(set_to_none=True)
-        lg.backward()
-        opt_g.step()
+        logs = adversarial_step(g, d, opt_g, opt_d, real, y, z, loss_kind, args.label_smoothing, args.aux_weight)
         if args.ema:
             ema_update(loop.raw["G_ema"], loop.raw["G"], args.ema)
-        return {"loss_d": ld.item(), "loss_g": lg.item()}
+        return logs
 
     def save_grid() -> dict[str, float]:
         served = loop.raw["G_ema" if args.ema else "G"]  # the loop has put every module in eval mode
@@ -134,6 +159,7 @@ def export(args: argparse.Namespace, loop: TrainLoop, loss_kind: str, recipe: di
             "loss": loss_kind,
             "optimizer": f"Adam G {args.lr_g or recipe['lr_g']} / D {args.lr_d or recipe['lr_d']}, betas {recipe['betas']}",
             "ema": args.ema or None,
+            "aux_class_weight": args.aux_weight or None,
             "label_smoothing": args.label_smoothing,
             "wall_time_s": round(loop.wall_time, 1),
             "hardware": hardware_description(loop.device) + (f" x{loop.world_size} processes" if loop.distributed else ""),
@@ -143,13 +169,15 @@ def export(args: argparse.Namespace, loop: TrainLoop, loss_kind: str, recipe: di
     checkpoints.save_checkpoint(served, out, card)
     if not args.no_eval:
         evaluate(argparse.Namespace(checkpoint=out, data=args.data, download=args.download, n=args.eval_n,
-                                    write_card=True, argv=args.argv))
+                                    inception=False, write_card=True,
+                                    argv=["evaluate", str(out), "--n", str(args.eval_n), "--write-card"]))
     print(f"Wrote {out}")
 
 
 def evaluate(args: argparse.Namespace) -> None:
     model, card = checkpoints.load_checkpoint(args.checkpoint, task="gan")
-    metrics = evaluate_generator(Sampler(model, card), n=args.n, data=args.data, download=args.download)
+    metrics = evaluate_generator(Sampler(model, card), n=args.n, data=args.data, download=args.download,
+                                 inception=args.inception)
     print(f"{card['title']}: " + ", ".join(f"{k}={v}" for k, v in metrics.items() if not isinstance(v, (dict, list))))
     if args.write_card:
         record_metrics(args.checkpoint, card, metrics, command_line("train.gan", args.argv))
@@ -174,6 +202,8 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--label-smoothing", type=float, default=1.0, help="target for real images in D (e.g. 0.9)")
     f.add_argument("--dropout", type=float, default=0.3, help="dropout in D (gan only)")
     f.add_argument("--ema", type=float, default=0.0, help="EMA decay of G's weights, served (e.g. 0.999); 0 = off")
+    f.add_argument("--aux-weight", type=float, default=0.0,
+                   help="weight of an AC-GAN class loss on D's auxiliary head (cgan only, e.g. 1.0); 0 = off")
     f.add_argument("--sample-every", type=int, default=1000)
     f.add_argument("--save-every", type=int, default=500)
     f.add_argument("--eval-n", type=int, default=10_000, help="generated images for FID")
@@ -188,6 +218,8 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--data", type=Path)
     e.add_argument("--download", action="store_true")
     e.add_argument("--n", type=int, default=10_000)
+    e.add_argument("--inception", action="store_true",
+                   help="also the standard Inception FID (needs requirements-eval.txt; minutes on a CPU)")
     e.add_argument("--write-card", action="store_true")
     e.set_defaults(func=evaluate)
     run(p, argv)

