@@ -42,6 +42,15 @@ def wait_ready(url: str, timeout: float = 120) -> None:
     raise TimeoutError(url)
 
 
+def describe(e: BaseException) -> str:
+    """The exception and its causes, innermost last: what actually failed, not only the wrapper."""
+    parts = []
+    while e is not None and len(parts) < 4:
+        parts.append(f"{type(e).__module__}.{type(e).__name__}: {str(e)[:200]}")
+        e = e.__cause__ or e.__context__
+    return " <- ".join(parts)
+
+
 def percentile(xs: list[float], q: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, round(q / 100 * (len(xs) - 1)))]
@@ -97,15 +106,25 @@ def main() -> None:
                         lat[kind].append(time.perf_counter() - t0)
                 except Exception as e:  # noqa: BLE001 - every failure is counted and reported
                     with lock:
-                        errors.append(f"{kind}: {type(e).__name__}: {e}")
+                        errors.append(f"{kind} after {time.perf_counter() - t0:.1f}s: {describe(e)}")
+
+        rss_samples: list[tuple[int, float]] = []  # (requests finished, RSS MB), every second
+        stop = threading.Event()
+
+        def sample_rss() -> None:
+            while not stop.wait(1.0):
+                rss_samples.append((sum(len(v) for v in lat.values()) + len(errors), rss_mb(server.pid)))
 
         t0 = time.perf_counter()
         threads = [threading.Thread(target=worker) for _ in range(args.clients)]
+        sampler = threading.Thread(target=sample_rss, daemon=True)
+        sampler.start()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         wall = time.perf_counter() - t0
+        stop.set()
         rss_after = rss_mb(server.pid)
     finally:
         server.terminate()
@@ -118,6 +137,11 @@ def main() -> None:
         xs = lat[kind]
         if xs:
             print(f"| {kind} | {len(xs)} | {statistics.median(xs):.2f} | {percentile(xs, 95):.2f} | {percentile(xs, 99):.2f} |")
+    if rss_samples:
+        marks = [args.requests * q // 4 for q in (1, 2, 3, 4)]
+        at = [next((mb for n, mb in rss_samples if n >= m), rss_samples[-1][1]) for m in marks]
+        print(f"\nserver RSS (MB) after {', '.join(map(str, marks))} requests: {', '.join(f'{mb:.0f}' for mb in at)}; "
+              f"peak {max(mb for _, mb in rss_samples):.0f}")
     for e in errors[:10]:
         print("error:", e)
 

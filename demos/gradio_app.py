@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import io
 import random
 import shutil
 import tempfile
@@ -52,6 +51,25 @@ def _output_folder(stem: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"{stem}-", dir=OUTPUTS.name))
 
 
+def _outputs(stem: str, items: dict[str, Image.Image | bytes]) -> list[str]:
+    """Write one request's outputs (file name -> PIL image, saved as PNG, or bytes) into a folder of its own
+    and return their paths, in order.
+
+    Images go back to Gradio as files, never as PIL objects: Gradio caches a PIL output under a path named
+    by its content hash with a plain write, so two users receiving the same image at once (same seed, same
+    example) can be served a half-rewritten file (`bench.load` caught it); files are copied atomically."""
+    folder = _output_folder(stem)
+    paths = []
+    for name, item in items.items():
+        path = folder / name
+        if isinstance(item, Image.Image):
+            item.save(path, format="PNG")
+        else:
+            path.write_bytes(item)
+        paths.append(str(path))
+    return paths
+
+
 def image_input(**kwargs) -> gr.Image:
     """A `gr.Image` whose upload reaches the handler as a path, undecoded, so that `core.imaging.open_image`
     validates it and words the error (Gradio's own decoding would fail first, with an internal message).
@@ -83,9 +101,9 @@ def run_upscale(path: str | None, scale: str, arch: str, ground_truth: bool, pro
         c = compare(img, s, arch, ground_truth, progress=lambda i, n: progress(i / n, desc="FSRCNN tiles"))
     except USER_ERRORS as e:
         raise gr.Error(str(e)) from e
-    out = _output_folder("upscale") / f"fsrcnn_x{s}.png"
-    c.fsrcnn.save(out)
-    return (c.bicubic, c.fsrcnn), comparison_zoom(c), c.summary(), str(out)
+    before, after, zoom = _outputs("upscale", {f"bicubic_x{s}.png": c.bicubic, f"fsrcnn_x{s}.png": c.fsrcnn,
+                                               "zoom.png": comparison_zoom(c)})
+    return (before, after), zoom, c.summary(), after
 
 
 def upscale_tab() -> tuple:
@@ -128,7 +146,7 @@ def _classify(img, arch: str):
         p = classify(open_image(img), arch)
     except USER_ERRORS as e:
         raise gr.Error(str(e)) from e
-    view = p.view.resize((168, 168), Image.NEAREST)
+    (view,) = _outputs("classify", {"model_view.png": p.view.resize((168, 168), Image.NEAREST)})
     return p.top(5), view, f"**{p.model}**: {p.milliseconds:.1f} ms on the CPU"
 
 
@@ -210,16 +228,6 @@ def _label(sampler, label: str):
     return None if label == "All classes" or not sampler.conditional else CLASSES.index(label)
 
 
-def _files(stem: str, **blobs: bytes) -> list[str]:
-    folder = _output_folder(stem)
-    paths = []
-    for name, data in blobs.items():
-        path = folder / name.replace("_", ".", 1)
-        path.write_bytes(data)
-        paths.append(str(path))
-    return paths
-
-
 def run_sample(arch: str, seed: float, label: str, n: float, truncation: float):
     """Gradio handler: (sample grid, [grid PNG, latents .npy] to download)."""
     s = _sampler(arch)
@@ -227,10 +235,9 @@ def run_sample(arch: str, seed: float, label: str, n: float, truncation: float):
         images = s.sample(int(n), int(seed), _label(s, label), float(truncation))
     except ValueError as e:
         raise gr.Error(str(e)) from e
-    grid = to_grid(images, nrow=8)
-    buf = io.BytesIO()
-    grid.save(buf, format="PNG")
-    return grid, _files(f"samples-{int(seed)}", grid_png=buf.getvalue(), latents_npy=latents_npy(s, int(n), int(seed), float(truncation)))
+    files = _outputs(f"samples-{int(seed)}", {"grid.png": to_grid(images, nrow=8),
+                                               "latents.npy": latents_npy(s, int(n), int(seed), float(truncation))})
+    return files[0], files
 
 
 def run_interpolate(arch: str, seed_a: float, seed_b: float, steps: float, mode: str, label: str):
@@ -240,15 +247,16 @@ def run_interpolate(arch: str, seed_a: float, seed_b: float, steps: float, mode:
         frames = s.interpolate(int(seed_a), int(seed_b), int(steps), mode, _label(s, label))
     except ValueError as e:
         raise gr.Error(str(e)) from e
-    return to_grid(frames, nrow=len(frames)), _files("interpolation", frames_gif=to_gif(frames))[0]
+    return _outputs("interpolation", {"strip.png": to_grid(frames, nrow=len(frames)), "frames.gif": to_gif(frames)})
 
 
 def run_arithmetic(arch: str, a: float, b: float, c: float, label: str):
     s = _sampler(arch)
     try:
-        return to_grid(arithmetic(s, int(a), int(b), int(c), _label(s, label)), nrow=4, scale=4)
+        images = arithmetic(s, int(a), int(b), int(c), _label(s, label))
     except ValueError as e:
         raise gr.Error(str(e)) from e
+    return _outputs("arithmetic", {"arithmetic.png": to_grid(images, nrow=4, scale=4)})[0]
 
 
 def run_directions(arch: str, seed: float, label: str, *amounts: float):
@@ -259,7 +267,9 @@ def run_directions(arch: str, seed: float, label: str, *amounts: float):
     except (ValueError, DataMissingError) as e:
         raise gr.Error(str(e)) from e
     caption = "Nearest training images (L2 distance in pixels): " + ", ".join(f"{d:.2f}" for d in dist)
-    return to_grid(image, nrow=1, scale=6), to_grid(near, nrow=5, scale=3), caption
+    moved, nearest = _outputs("directions", {"sample.png": to_grid(image, nrow=1, scale=6),
+                                             "nearest.png": to_grid(near, nrow=5, scale=3)})
+    return moved, nearest, caption
 
 
 def gan_tab() -> tuple | None:

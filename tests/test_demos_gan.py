@@ -46,3 +46,14 @@ def test_streamlit_gan_page():
     assert sum(type(e).__name__ == "Image" for e in at.main) >= 1
     at.number_input(key="seed").set_value(7).run()
     assert not at.exception and not at.error
+
+
+def test_identical_requests_get_files_of_their_own():
+    """Two users asking for the same images must not share (and overwrite) one output file."""
+    from demos.gradio_app import run_sample
+
+    arch = available()[-1]
+    (grid_a, files_a), (grid_b, files_b) = (run_sample(arch, 5, "All classes", 4, 1.0) for _ in range(2))
+    assert grid_a != grid_b and Path(grid_a).parent != Path(grid_b).parent
+    assert Path(grid_a).read_bytes() == Path(grid_b).read_bytes()
+    assert grid_a in files_a and Image.open(grid_a).format == "PNG"
