@@ -134,3 +134,19 @@ def test_gradio_endpoints_refuse_bad_parameters_clearly(client, tmp_path, name):
         args = (handle_file(str(tmp_path / "good.png")), *args[1:])
     with pytest.raises(Exception, match=message):
         client.submit(*args, api_name=f"/{endpoint}").result(timeout=TIMEOUT_S)
+
+
+def test_gradio_serves_no_file_beyond_its_examples_and_outputs(gradio_url, client, tmp_path):
+    import httpx
+
+    from core.fashion.data import DEFAULT_ROOT
+
+    base = gradio_url.rstrip("/")
+    for path in ("/etc/passwd", ROOT / "checkpoints" / "fashion" / "resnet.json", ROOT / "README.md", "app.py",
+                 DEFAULT_ROOT / "FashionMNIST" / "raw" / "t10k-labels-idx1-ubyte"):
+        r = httpx.get(f"{base}/gradio_api/file={path}", timeout=TIMEOUT_S)
+        assert r.status_code in (403, 404), path
+    good = tmp_path / "good.png"
+    Image.new("RGB", (40, 30), "gray").save(good)
+    out = _call(client, "classify", good)[1]  # an output the server did hand out is downloadable
+    assert Image.open(out).size == (168, 168)
