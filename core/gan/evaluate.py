@@ -103,7 +103,10 @@ def evaluate_generator(sampler: Sampler, n: int = 10_000, data: Path | None = No
     }
     if inception:
         real_i = cached_inception_features(f"fashion_mnist_test_{n}", to_input(test_x[:n]))
-        metrics["fid_inception"] = round(frechet_distance(inception_features(fake, desc="Inception features of samples"), real_i), 2)
+        # Samples are a function of the weights and the seeds, so their features are cached under the weights' hash.
+        key = card_sha[:16] if (card_sha := sampler.card.get("sha256")) else None
+        fake_i = cached_inception_features(f"samples_{key}_{n}", fake) if key else inception_features(fake)
+        metrics["fid_inception"] = round(frechet_distance(fake_i, real_i), 2)
     if sampler.conditional:
         per = {}
         for k, c in enumerate(CLASSES):
