@@ -43,7 +43,7 @@ def arithmetic(sampler: Sampler, seed_a: int, seed_b: int, seed_c: int, label: i
     """Images of A, B, C and A - B + C (latent arithmetic, Radford et al. 2016): (4, 1, 28, 28)."""
     z = torch.cat([latents(1, s, sampler.z_dim) for s in (seed_a, seed_b, seed_c)])
     z = torch.cat([z, (z[0] - z[1] + z[2])[None]])
-    y = sampler._labels(1, seed_a, label)
+    y = sampler.labels(1, seed_a, label)
     return sampler.generate(z, None if y is None else y.expand(4))
 
 
@@ -51,7 +51,7 @@ def move_along_directions(sampler: Sampler, seed: int, amounts: list[float], lab
     """seed's first image after moving its latent by `amounts[i]` along principal direction i: (1, 1, 28, 28)."""
     d = sampler.directions[: len(amounts)]
     z = latents(1, seed, sampler.z_dim) + (torch.tensor(amounts, dtype=torch.float32)[:, None] * d).sum(0)
-    return sampler.generate(z, sampler._labels(1, seed, label))
+    return sampler.generate(z, sampler.labels(1, seed, label))
 
 
 @functools.lru_cache(maxsize=1)

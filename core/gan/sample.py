@@ -34,7 +34,9 @@ class Sampler:
     def conditional(self) -> bool:
         return self.num_classes > 0
 
-    def _labels(self, n: int, seed: int, label: int | None) -> Tensor | None:
+    def labels(self, n: int, seed: int, label: int | None) -> Tensor | None:
+        """The class labels of `n` samples for `seed`: `label` repeated, uniform draws when None (conditional
+        models), None for an unconditional model (which refuses a label)."""
         if not self.conditional:
             if label is not None:
                 raise ValueError(f"'{self.card.get('name')}' is unconditional: it cannot be steered by class.")
@@ -55,7 +57,7 @@ class Sampler:
         """`n` images from `seed`; `label` picks a class (conditional models), `truncation` in (0, 1]."""
         check_count(n, MAX_SAMPLES, "samples")
         z = truncate(latents(n, seed, self.z_dim), truncation)
-        return self.generate(z, self._labels(n, seed, label))
+        return self.generate(z, self.labels(n, seed, label))
 
     def interpolate(self, seed_a: int, seed_b: int, steps: int, mode: str = "slerp", label: int | None = None) -> Tensor:
         """`steps` images walking from seed_a's first sample to seed_b's (endpoints included)."""
@@ -65,7 +67,7 @@ class Sampler:
         a, b = latents(1, seed_a, self.z_dim)[0], latents(1, seed_b, self.z_dim)[0]
         t = torch.linspace(0, 1, steps)
         z = (slerp if mode == "slerp" else lerp)(a, b, t)
-        y = self._labels(1, seed_a, label)
+        y = self.labels(1, seed_a, label)
         return self.generate(z, None if y is None else y.expand(steps))
 
     @functools.cached_property
