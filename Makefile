@@ -40,6 +40,8 @@ lint: setup
 
 bench: setup
 	$(PY) -m bench.sr_speed
+	$(PY) -m bench.fashion_speed
+	$(PY) -m bench.gan_speed
 
 clean:
 	rm -rf .venv .pytest_cache .ruff_cache
