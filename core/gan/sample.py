@@ -100,9 +100,13 @@ def _load(arch: str) -> Sampler:
 
 
 def model_label(arch: str) -> str:
-    """'DCGAN (Radford et al. 2016) · FID 12.3' from the shipped card, for model pickers."""
+    """'DCGAN (Radford et al. 2016) · FID 1.55' (our classifier's features; Inception FID too where measured),
+    from the shipped card, for model pickers."""
     try:
-        fid = load_generator(arch).card.get("metrics", {}).get("fid_classifier")
+        metrics = load_generator(arch).card.get("metrics", {})
     except (checkpoints.CheckpointError, ValueError):
         return f"{ARCHS.get(arch, arch)} (unavailable)"
-    return f"{ARCHS.get(arch, arch)} · FID {fid:.1f}" if fid is not None else ARCHS.get(arch, arch)
+    fid, inception = metrics.get("fid_classifier"), metrics.get("fid_inception")
+    if fid is None:
+        return ARCHS.get(arch, arch)
+    return f"{ARCHS.get(arch, arch)} · FID {fid:.2f}" + (f" · Inception FID {inception:.1f}" if inception is not None else "")
