@@ -2,6 +2,7 @@
 
 import gzip
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -63,17 +64,57 @@ def test_architectures_map_images_to_ten_logits(model):
         assert sum(p.numel() for p in model.parameters()) <= 1_500_000
 
 
-@needs_data
-def test_a_short_real_training_run_beats_chance(tmp_path):
+@pytest.fixture(scope="module")
+def short_run(tmp_path_factory) -> Path:
+    """A small CNN really trained for 48 steps on 2,048 images: the checkpoint's path."""
     from train import fashion
 
+    run_dir = tmp_path_factory.mktemp("fashion_run")
     fashion.main(["fit", "--arch", "cnn", "--subset", "2048", "--steps", "48", "--batch", "64", "--run-dir",
-                  str(tmp_path), "--quiet", "--eval-every", "1000"])
-    clf = load_classifier(str(tmp_path / "model.safetensors"))
+                  str(run_dir), "--quiet", "--eval-every", "1000"])
+    return run_dir / "model.safetensors"
+
+
+@needs_data
+def test_a_short_real_training_run_beats_chance(short_run):
+    clf = load_classifier(str(short_run))
     acc = clf.card["metrics"]["test_accuracy"]
     assert acc > 0.5, acc  # chance is 0.1
     conf = np.array(clf.card["metrics"]["confusion_matrix"])
     assert conf.sum() == 10000 and np.trace(conf) / 10000 == pytest.approx(acc, abs=1e-4)
+
+
+def test_flip_tta_averages_an_image_and_its_mirror_image():
+    torch.manual_seed(0)
+    net = SmallCNN().eval()
+    x = torch.rand(6, 1, 28, 28)
+    with torch.no_grad():
+        p = net.probabilities(x, flip_tta=True)
+        expected = (net(x).softmax(-1) + net(x.flip(-1)).softmax(-1)) / 2
+        assert torch.allclose(p, expected, atol=1e-6) and torch.allclose(p.sum(-1), torch.ones(6))
+        # With TTA a garment and its mirror image get the same answer; a single view does not.
+        assert torch.allclose(net.probabilities(x.flip(-1), flip_tta=True), p, atol=1e-6)
+        assert not torch.allclose(net.probabilities(x.flip(-1)), net.probabilities(x), atol=1e-4)
+
+
+@needs_data
+def test_evaluate_records_flip_tta_in_the_card_and_predict_follows_it(short_run):
+    from core.checkpoints import load_checkpoint
+    from core.fashion.predict import Classifier
+    from train import fashion
+
+    fashion.main(["evaluate", str(short_run), "--flip-tta", "--write-card"])
+    model, card = load_checkpoint(short_run)
+    assert card["inference"] == {"flip_tta": True} and "--flip-tta" in card["evaluation"]["command"]
+    assert 0.5 < card["metrics"]["test_accuracy_single_view"] <= 1.0
+    x = to_input(load_split(False)[0][:64])
+    clf = Classifier(model, card)
+    assert clf.flip_tta and torch.equal(clf.predict_tensor(x), model.probabilities(x, flip_tta=True))
+
+    fashion.main(["evaluate", str(short_run), "--no-flip-tta", "--write-card"])
+    model, card = load_checkpoint(short_run)
+    assert card["inference"] == {"flip_tta": False} and "test_accuracy_single_view" not in card["metrics"]
+    assert torch.equal(Classifier(model, card).predict_tensor(x), model.probabilities(x))
 
 
 def test_preprocessing_turns_a_photo_back_into_the_dataset_image():

@@ -20,7 +20,7 @@ from torchvision.transforms import v2
 from core import checkpoints
 from core.fashion.data import load_split, to_input
 from core.fashion.evaluate import cpu_latency_ms, evaluate_classifier
-from core.fashion.predict import ARCHS
+from core.fashion.predict import ARCHS, Classifier
 from core.training import LoopConfig, TrainLoop, hardware_description
 from train.common import command_line, record_metrics, run
 
@@ -109,13 +109,22 @@ def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: to
 
 def evaluate(args: argparse.Namespace) -> None:
     model, card = checkpoints.load_checkpoint(args.checkpoint, task="fashion")
+    tta = Classifier(model, card).flip_tta if args.flip_tta is None else args.flip_tta
     x, y = load_split(False, args.data, args.download)
-    metrics = {**evaluate_classifier(model, to_input(x), y), **cpu_latency_ms(model)}
-    print(f"{card.get('title', card['arch'])}: test accuracy {metrics['test_accuracy']:.4f}, "
-          f"{metrics['latency_ms_batch1']:.2f} ms/image, {metrics['images_per_s_batch256']} images/s at batch 256")
+    x = to_input(x)
+    metrics = {**evaluate_classifier(model, x, y, flip_tta=tta), **cpu_latency_ms(model, flip_tta=tta)}
+    if tta:
+        metrics["test_accuracy_single_view"] = evaluate_classifier(model, x, y)["test_accuracy"]
+    else:
+        metrics.pop("test_accuracy_single_view", None)
+        card.get("metrics", {}).pop("test_accuracy_single_view", None)
+    print(f"{card.get('title', card['arch'])}: test accuracy {metrics['test_accuracy']:.4f}"
+          + (f" with flip TTA ({metrics['test_accuracy_single_view']:.4f} single view)" if tta else "")
+          + f", {metrics['latency_ms_batch1']:.2f} ms/image, {metrics['images_per_s_batch256']} images/s at batch 256")
     for c, a in metrics["per_class_accuracy"].items():
         print(f"  {c:12s} {a:.4f}")
     if args.write_card:
+        card["inference"] = {"flip_tta": tta}
         record_metrics(args.checkpoint, card, metrics, command_line("train.fashion", args.argv))
 
 
@@ -150,6 +159,10 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--data", type=Path)
     e.add_argument("--download", action="store_true")
     e.add_argument("--write-card", action="store_true")
+    e.add_argument("--flip-tta", action=argparse.BooleanOptionalAction,
+                   help="average each image's probabilities with its mirror image's (test-time augmentation); "
+                   "default: the card's inference.flip_tta. With --write-card the setting goes into the card, "
+                   "and the demos predict the same way")
     e.set_defaults(func=evaluate)
     run(p, argv)
 

@@ -6,17 +6,19 @@ import statistics
 import time
 
 import torch
-from torch import nn
 
 from core.fashion.data import CLASSES
+from core.fashion.models import Classifier as Net
 
 
 @torch.inference_mode()
-def evaluate_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 1000) -> dict:
-    """Accuracy, per-class accuracy and confusion matrix (rows: true class, columns: predicted)."""
+def evaluate_classifier(model: Net, x: torch.Tensor, y: torch.Tensor, batch: int = 1000, flip_tta: bool = False) -> dict:
+    """Accuracy, per-class accuracy and confusion matrix (rows: true class, columns: predicted);
+    `flip_tta` as in `Net.probabilities`."""
     model.eval()
     dev = next(model.parameters()).device
-    pred = torch.cat([model(x[i : i + batch].to(dev)).argmax(-1).cpu() for i in range(0, len(x), batch)])
+    pred = torch.cat([model.probabilities(x[i : i + batch].to(dev), flip_tta).argmax(-1).cpu()
+                      for i in range(0, len(x), batch)])
     conf = torch.zeros(10, 10, dtype=torch.long)
     conf.index_put_((y, pred), torch.ones_like(y), accumulate=True)
     per_class = (conf.diag().float() / conf.sum(1).clamp(min=1)).tolist()
@@ -27,23 +29,23 @@ def evaluate_classifier(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batc
     }
 
 
-def cpu_latency_ms(model: nn.Module, runs: int = 50) -> dict[str, float]:
-    """Median CPU latency of one image (batch 1) and throughput at batch 256."""
+def cpu_latency_ms(model: Net, runs: int = 50, flip_tta: bool = False) -> dict[str, float]:
+    """Median CPU latency of one image (batch 1) and throughput at batch 256, probabilities included."""
     model = model.cpu().eval()
     one, many = torch.rand(1, 1, 28, 28), torch.rand(256, 1, 28, 28)
     with torch.inference_mode():
         for _ in range(5):
-            model(one)
+            model.probabilities(one, flip_tta)
         t1 = []
         for _ in range(runs):
             t0 = time.perf_counter()
-            model(one)
+            model.probabilities(one, flip_tta)
             t1.append(time.perf_counter() - t0)
-        model(many)
+        model.probabilities(many, flip_tta)
         t2 = []
         for _ in range(max(3, runs // 10)):
             t0 = time.perf_counter()
-            model(many)
+            model.probabilities(many, flip_tta)
             t2.append(time.perf_counter() - t0)
     return {"latency_ms_batch1": round(statistics.median(t1) * 1000, 3),
             "images_per_s_batch256": round(256 / statistics.median(t2))}

@@ -26,6 +26,17 @@ class Classifier(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         return self.head()(self.features(x))
 
+    def probabilities(self, x: Tensor, flip_tta: bool = False) -> Tensor:
+        """(N, 10) class probabilities for x (N, 1, 28, 28) in [0, 1].
+
+        `flip_tta` averages them with those of the mirrored images (test-time augmentation; meant for
+        models trained with horizontal flips, and recorded as `inference.flip_tta` in their cards).
+        """
+        p = self(x).softmax(-1)
+        if flip_tta:
+            p = (p + self(x.flip(-1)).softmax(-1)) / 2
+        return p
+
 
 @register_model("softmax")
 class SoftmaxRegression(Classifier):

@@ -74,12 +74,17 @@ class Classifier:
     def name(self) -> str:
         return self.card.get("name", self.card["arch"])
 
+    @property
+    def flip_tta(self) -> bool:
+        """Whether predictions average the image and its mirror image (the card's `inference.flip_tta`)."""
+        return bool(self.card.get("inference", {}).get("flip_tta", False))
+
     @torch.inference_mode()
     def predict_tensor(self, x: torch.Tensor) -> torch.Tensor:
         """x: (N, 1, 28, 28) in [0, 1], as the dataset stores them -> probabilities (N, 10)."""
         if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
             raise ValueError(f"Expected a tensor of shape (N, 1, 28, 28), got {tuple(x.shape)}.")
-        return self.model(x.float()).softmax(-1)
+        return self.model.probabilities(x.float(), self.flip_tta)
 
     def predict(self, img: Image.Image) -> dict[str, float]:
         """Any user image -> {class name: probability}, summing to 1, most likely first."""
