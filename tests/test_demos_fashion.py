@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 
 from core.examples import fashion_example_files
 from core.fashion import CLASSES
-from core.fashion.predict import available
+from core.fashion.predict import available, load_classifier
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(not available() or not fashion_example_files(), reason="needs classifiers and data")
@@ -23,6 +23,8 @@ def test_gradio_classify_endpoint_returns_top5_and_the_models_view(client):
     assert label["label"] in CLASSES and len(label["confidences"]) == 5
     assert sum(c["confidence"] for c in label["confidences"]) <= 1.0 + 1e-6
     assert Image.open(view).size == (168, 168) and "ms" in timing
+    # The answer says when the model averaged the image with its mirror image (the card's inference.flip_tta).
+    assert ("mirror image averaged" in timing) == load_classifier(available()[-1]).flip_tta
 
 
 def test_gradio_classify_drawing_and_empty_canvas(client):

@@ -131,7 +131,7 @@ class Prediction:
     probabilities: dict[str, float]  # class name -> probability, most likely first
     view: Image.Image  # the 28x28 image the model saw
     milliseconds: float  # preprocessing + inference
-    model: str  # the model's title
+    model: str  # the model's title, and how it predicts when it averages views
 
     def top(self, k: int = 5) -> dict[str, float]:
         return dict(list(self.probabilities.items())[:k])
@@ -144,7 +144,8 @@ def classify(img: Image.Image, arch: str = "best") -> Prediction:
     view = to_fashion_mnist(img)
     probs = _ranked(clf.predict_tensor(image_to_tensor(view))[0])
     ms = (time.perf_counter() - t0) * 1000
-    return Prediction(probs, view, ms, clf.card.get("title", clf.name))
+    title = clf.card.get("title", clf.name) + (" (image + mirror image averaged)" if clf.flip_tta else "")
+    return Prediction(probs, view, ms, title)
 
 
 def model_label(arch: str) -> str:
