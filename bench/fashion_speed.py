@@ -34,8 +34,7 @@ def main() -> None:
         clf = load_classifier(arch)
         speed = cpu_latency_ms(clf.model, args.runs, flip_tta=clf.flip_tta)
         demo = median_seconds(lambda a=arch: classify(photo, a), max(10, args.runs // 10))
-        tta = " (+ mirror, flip TTA)" if clf.flip_tta else ""
-        print(f"| {clf.card['title']}{tta} | {clf.card['parameters']:,} | {clf.card['metrics']['test_accuracy']:.2%} "
+        print(f"| {clf.title} | {clf.card['parameters']:,} | {clf.card['metrics']['test_accuracy']:.2%} "
               f"| {speed['latency_ms_batch1']:.2f} | {speed['images_per_s_batch256']:,} | {demo * 1000:.1f} ms |")
 
 

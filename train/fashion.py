@@ -115,8 +115,7 @@ def evaluate(args: argparse.Namespace) -> None:
     metrics = {**evaluate_classifier(model, x, y, flip_tta=tta), **cpu_latency_ms(model, flip_tta=tta)}
     if tta:
         metrics["test_accuracy_single_view"] = evaluate_classifier(model, x, y)["test_accuracy"]
-    else:
-        metrics.pop("test_accuracy_single_view", None)
+    else:  # a single-view number left from an earlier --flip-tta evaluation would no longer be true
         card.get("metrics", {}).pop("test_accuracy_single_view", None)
     print(f"{card.get('title', card['arch'])}: test accuracy {metrics['test_accuracy']:.4f}"
           + (f" with flip TTA ({metrics['test_accuracy_single_view']:.4f} single view)" if tta else "")

@@ -79,6 +79,11 @@ class Classifier:
         """Whether predictions average the image and its mirror image (the card's `inference.flip_tta`)."""
         return bool(self.card.get("inference", {}).get("flip_tta", False))
 
+    @property
+    def title(self) -> str:
+        """The model's title, saying so when it averages the image with its mirror image."""
+        return self.card.get("title", self.name) + (" (image + mirror image averaged)" if self.flip_tta else "")
+
     @torch.inference_mode()
     def predict_tensor(self, x: torch.Tensor) -> torch.Tensor:
         """x: (N, 1, 28, 28) in [0, 1], as the dataset stores them -> probabilities (N, 10)."""
@@ -131,7 +136,7 @@ class Prediction:
     probabilities: dict[str, float]  # class name -> probability, most likely first
     view: Image.Image  # the 28x28 image the model saw
     milliseconds: float  # preprocessing + inference
-    model: str  # the model's title, and how it predicts when it averages views
+    model: str  # the model's title (Classifier.title)
 
     def top(self, k: int = 5) -> dict[str, float]:
         return dict(list(self.probabilities.items())[:k])
@@ -144,8 +149,7 @@ def classify(img: Image.Image, arch: str = "best") -> Prediction:
     view = to_fashion_mnist(img)
     probs = _ranked(clf.predict_tensor(image_to_tensor(view))[0])
     ms = (time.perf_counter() - t0) * 1000
-    title = clf.card.get("title", clf.name) + (" (image + mirror image averaged)" if clf.flip_tta else "")
-    return Prediction(probs, view, ms, title)
+    return Prediction(probs, view, ms, clf.title)
 
 
 def model_label(arch: str) -> str:
