@@ -20,6 +20,9 @@ def broken_dir(tmp_path, monkeypatch):
         fashion[0].write_bytes(fashion[0].read_bytes()[:100])  # truncated weights
     if gan:
         gan[0].with_suffix(".json").write_text("{ not json")  # corrupt card
+    x4 = root / "sr" / "fsrcnn_x4.safetensors"
+    if x4.is_file():
+        x4.write_bytes(x4.read_bytes()[:-64])  # truncated weights, card intact
     monkeypatch.setattr(ck, "CHECKPOINT_DIR", root)
     for cached in (predict._load, sample._load, upscale._load):
         cached.cache_clear()
@@ -43,6 +46,11 @@ def test_the_suite_builds_and_reports_the_broken_models(broken_dir, photo):
             assert sum(predict.load_classifier(others[0]).predict(photo).values()) == pytest.approx(1.0)
     if bad_gan:
         assert sample.model_label(bad_gan).endswith("(unavailable)")
-    if upscale.available():
-        arch, scale = upscale.available()[0]
+    if (root / "sr" / "fsrcnn_x4.json").is_file():
+        note = upscale.measured(4, "fsrcnn")  # shown under the Upscale model picker in both apps
+        assert note.startswith("Unavailable") and "fsrcnn_x4" in note
+    working = [(a, s) for a, s in upscale.available() if (a, s) != ("fsrcnn", 4)]
+    if working:
+        arch, scale = working[0]
+        assert "dB" in upscale.measured(scale, arch)
         assert upscale.load_upscaler(scale, arch)(photo.crop((0, 0, 20, 20))).size == (20 * scale, 20 * scale)

@@ -129,10 +129,11 @@ def _load(scale: int, arch: str) -> Upscaler:
 
 
 def measured(scale: int, arch: str = "fsrcnn") -> str:
-    """One line of the shipped model's measured quality, e.g. 'Set5 36.52 dB (bicubic 33.66) · Set14 ...'."""
+    """One line of the shipped model's measured quality, e.g. 'Set5 36.52 dB (bicubic 33.66) · Set14 ...', or
+    'Unavailable: <why>' when that checkpoint is missing or damaged (it is loaded, so the pickers say so up front)."""
     try:
-        card = checkpoints.read_card(checkpoints.shipped("sr", checkpoint_name(scale, arch)))
+        card = load_upscaler(scale, arch).card
     except checkpoints.CheckpointError as e:
-        return str(e)
+        return f"Unavailable: {e}"
     parts = [f"{name} {m['psnr']:.2f} dB (bicubic {m['bicubic_psnr']:.2f})" for name, m in card.get("metrics", {}).items()]
     return f"{card.get('title', card['name'])}: " + (" · ".join(parts) or "not measured")
