@@ -5,6 +5,10 @@ DistributedDataParallel when started under `torchrun`, sharded index batches (Di
 a tqdm progress bar, periodic evaluation, a long-format CSV log, NaN detection and resumable state
 saved atomically (a killed run resumes from its last save; a crash never leaves half a file).
 
+Resuming is exact: the data order (`index_batches`) and the per-step random numbers (`step_generator`)
+are functions of (seed, rank, step), and the state holds weights, optimizer, schedule position, step,
+wall-clock and CPU seconds, so a run stopped and continued ends with the weights of one that never stopped.
+
 A trainer builds its modules and optimizers, hands them over, and calls `run(train_step, evaluate)`;
 `train_step(step)` does one optimisation step with `loop.modules[...]` (DDP-wrapped where
 distributed) and returns a dict of scalar losses.
@@ -35,6 +39,15 @@ STATE_FILE = "state.safetensors"
 LOG_FILE = "log.csv"
 
 
+@torch.no_grad()
+def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
+    """Move `ema`'s weights towards `model`'s: ema = decay * ema + (1 - decay) * model; buffers are copied."""
+    for pe, p in zip(ema.parameters(), model.parameters(), strict=True):
+        pe.lerp_(p, 1 - decay)
+    for be, b in zip(ema.buffers(), model.buffers(), strict=True):
+        be.copy_(b)
+
+
 class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite; the run stops instead of training on garbage."""
 
@@ -46,6 +59,9 @@ class LoopConfig:
     seed: int = 0
     eval_every: int = 1000
     save_every: int = 500
+    save_seconds: float = 180.0  # also save when this long has passed since the last save
+    stop_at_step: int | None = None  # end this sitting (saved) at this step; the run continues later
+    stop_after_s: float | None = None  # end this sitting (saved) after this many seconds
     log_every: int = 50
     device: str | None = None  # None: CUDA when available, else CPU
     progress: bool = True
@@ -81,6 +97,7 @@ class TrainLoop:
         self.schedulers = schedulers or {}
         self.step = 0
         self.wall_time = 0.0  # seconds of training, summed over resumed runs
+        self.cpu_time = 0.0  # CPU seconds of this process (all its threads), summed over resumed runs
         self.last_eval: dict[str, float] = {}
         if self.is_main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -111,17 +128,25 @@ class TrainLoop:
         """Endless shuffled batches of indices into a dataset of `n` items, sharded across ranks.
 
         Every rank gets a disjoint `batch_size` slice of each epoch; epochs reshuffle deterministically.
+        The sequence starts at the batch of the current step, so a resumed run sees what an unbroken one would.
         """
         sampler = DistributedSampler(
             range(n), num_replicas=self.world_size, rank=self.rank, shuffle=True, seed=self.cfg.seed
         )
-        epoch = (self.step * batch_size * self.world_size) // max(n, 1)
+        per_epoch = len(sampler) // batch_size
+        if per_epoch == 0:
+            raise ValueError(f"A batch of {batch_size} is larger than the {len(sampler)} items each process has.")
+        epoch, skip = divmod(self.step, per_epoch)
         while True:
             sampler.set_epoch(epoch)
             idx = torch.tensor(list(sampler))
-            for i in range(0, len(idx) - batch_size + 1, batch_size):
+            for i in range(skip * batch_size, per_epoch * batch_size, batch_size):
                 yield idx[i : i + batch_size]
-            epoch += 1
+            epoch, skip = epoch + 1, 0
+
+    def step_generator(self, step: int) -> torch.Generator:
+        """A CPU generator seeded by (seed, rank, step): the random numbers of one step, the same after a resume."""
+        return torch.Generator().manual_seed(((self.cfg.seed * 1_000_003 + self.rank) * 1_000_000_007 + step) % 2**63)
 
     # ----------------------------------------------------------------- loop
     def run(
@@ -129,14 +154,20 @@ class TrainLoop:
         train_step: Callable[[int], dict[str, float]],
         evaluate: Callable[[], dict[str, float]] | None = None,
     ) -> dict[str, float]:
-        """Train from the current step to `cfg.steps`; returns the last evaluation (main rank)."""
+        """Train from the current step to `cfg.steps`, or until this sitting's stop (`stop_at_step`,
+        `stop_after_s`; the state is saved and `finished` is False); returns the last evaluation (main rank)."""
         cfg = self.cfg
+        started = time.perf_counter()
         bar = tqdm(
             total=cfg.steps, initial=self.step, disable=not (cfg.progress and self.is_main),
             dynamic_ncols=True, desc=self.run_dir.name,
         )
-        t0 = time.perf_counter()
+        self._mark()
         while self.step < cfg.steps:
+            if self._sitting_over(started):
+                self._mark()
+                self.save_state()
+                break
             logs = train_step(self.step)
             for sch in self.schedulers.values():
                 sch.step()
@@ -153,13 +184,32 @@ class TrainLoop:
             bar.update(1)
             if evaluate is not None and (self.step % cfg.eval_every == 0 or self.step == cfg.steps):
                 self._evaluate(evaluate)
-            if self.step % cfg.save_every == 0 or self.step == cfg.steps:
-                self.wall_time += time.perf_counter() - t0
-                t0 = time.perf_counter()
+            due = time.perf_counter() - self._t0 >= cfg.save_seconds
+            if self.step % cfg.save_every == 0 or self.step == cfg.steps or self._agree(due):
+                self._mark()
                 self.save_state()
         bar.close()
         self.check_in_sync()
         return self.last_eval
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run has trained all its steps."""
+        return self.step >= self.cfg.steps
+
+    def _sitting_over(self, started: float) -> bool:
+        cfg = self.cfg
+        if cfg.stop_at_step is not None and self.step >= cfg.stop_at_step:
+            return True
+        return self._agree(cfg.stop_after_s is not None and time.perf_counter() - started >= cfg.stop_after_s)
+
+    def _mark(self) -> None:
+        """Add the time since the last mark to `wall_time` and `cpu_time`, and start a new segment."""
+        now, cpu = time.perf_counter(), time.process_time()
+        if hasattr(self, "_t0"):
+            self.wall_time += now - self._t0
+            self.cpu_time += cpu - self._c0
+        self._t0, self._c0 = now, cpu
 
     def _evaluate(self, evaluate: Callable[[], dict[str, float]]) -> None:
         if self.is_main:
@@ -169,7 +219,8 @@ class TrainLoop:
                 self.last_eval = evaluate()
             for m in self.raw.values():
                 m.train()
-            self._log("eval", self.last_eval)
+            self._mark()  # the log's time columns: cumulative seconds of training up to this evaluation
+            self._log("eval", {**self.last_eval, "cpu_s": self.cpu_time, "wall_s": self.wall_time})
             if self.last_eval:
                 tqdm.write(f"step {self.step}: " + ", ".join(f"{k}={v:.4f}" for k, v in self.last_eval.items()))
         if self.distributed:
@@ -187,6 +238,14 @@ class TrainLoop:
             for k, v in values.items():
                 w.writerow([self.step, split, k, f"{float(v):.6g}"])
 
+    def _agree(self, flag: bool) -> bool:
+        """`flag` of rank 0 on every rank (a time-based save must happen on all ranks at the same step)."""
+        if not self.distributed:
+            return flag
+        t = torch.tensor([float(flag)], device=self.device if self.device.type == "cuda" else "cpu")
+        dist.broadcast(t, src=0)
+        return bool(t.item())
+
     def check_in_sync(self) -> None:
         """Under DDP, assert every rank holds the same weights (gradients were really averaged)."""
         if not self.distributed:
@@ -203,7 +262,9 @@ class TrainLoop:
         """Atomically write weights, optimizer and scheduler state to `run_dir/state.safetensors`."""
         if self.is_main:
             tensors: dict[str, torch.Tensor] = {}
-            meta: dict[str, Any] = {"step": self.step, "wall_time": self.wall_time, "optimizers": {}, "schedulers": {}}
+            meta: dict[str, Any] = {
+                "step": self.step, "wall_time": self.wall_time, "cpu_time": self.cpu_time, "optimizers": {}, "schedulers": {}
+            }
             for name, m in self.raw.items():
                 for k, v in m.state_dict().items():
                     tensors[f"model/{name}/{k}"] = v
@@ -249,8 +310,22 @@ class TrainLoop:
             sch.load_state_dict(meta["schedulers"][name])
         self.step = int(meta["step"])
         self.wall_time = float(meta["wall_time"])
+        self.cpu_time = float(meta.get("cpu_time", 0.0))
         if self.is_main:
+            self._trim_log()
             tqdm.write(f"Resumed {self.run_dir} at step {self.step}.")
+
+    def _trim_log(self) -> None:
+        """Drop log rows past the resumed step (written after the last save by a run that was then killed)."""
+        path = self.run_dir / LOG_FILE
+        if not path.is_file():
+            return
+        with open(path, newline="") as f:
+            rows = list(csv.reader(f))
+        keep = [r for r in rows[1:] if r and int(r[0]) <= self.step]
+        if len(keep) < len(rows) - 1:
+            with open(path, "w", newline="") as f:
+                csv.writer(f).writerows([rows[0], *keep])
 
     def close(self) -> None:
         if self.distributed and dist.is_initialized():

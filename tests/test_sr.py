@@ -106,3 +106,30 @@ def test_bad_scale_and_model_names_are_clear_errors():
         load_upscaler(5)
     with pytest.raises(ValueError, match="Unknown upscaler 'edsr'"):
         load_upscaler(2, "edsr")
+
+
+@pytest.mark.parametrize("scale", [2, 3, 4])
+def test_the_sub_pixel_deconvolution_equals_the_transposed_convolution(scale):
+    torch.manual_seed(scale)
+    model = FSRCNN(scale, 8, 4, 1)
+    torch.nn.init.normal_(model.deconv.weight, 0, 0.1)
+    torch.nn.init.normal_(model.deconv.bias, 0, 0.1)
+    x = torch.rand(2, 8, 11, 14)
+    ref = model.deconv(x)  # PyTorch's own ConvTranspose2d with the same weights
+    out = model.upsample(x)
+    assert out.shape == ref.shape == (2, 1, 11 * scale, 14 * scale)
+    torch.testing.assert_close(out, ref, rtol=0, atol=1e-5)
+    # And the same gradients in the deconvolution's weights, so training the sub-pixel form trains the paper's layer.
+    g_ref = torch.autograd.grad(ref.square().sum(), model.deconv.weight)[0]
+    g_out = torch.autograd.grad(model.upsample(x).square().sum(), model.deconv.weight)[0]
+    torch.testing.assert_close(g_out, g_ref, rtol=1e-4, atol=1e-5)
+
+
+def test_the_validation_split_is_fixed_by_name_and_disjoint(hr_folder, tmp_path):
+    from core.sr.data import split_images
+
+    train, val = split_images(hr_folder, 2)
+    assert [p.name for p in val] == ["img1.png", "img4.png"] and not set(train) & set(val)
+    assert len(train) + len(val) == 6 and split_images(hr_folder, 2) == (train, val)
+    with pytest.raises(ValueError, match="Cannot hold out 6 of the 6"):
+        split_images(hr_folder, 6)

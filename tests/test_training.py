@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _fit_args(hr_folder, run_dir, steps, *extra):
-    return ["fit", "--scale", "2", "--data", str(hr_folder), "--run-dir", str(run_dir), "--steps", str(steps),
-            "--batch", "16", "--patch", "12", "--quiet", *extra]
+    return ["fit", "--scale", "2", "--data", str(hr_folder), "--holdout", "2", "--run-dir", str(run_dir),
+            "--steps", str(steps), "--batch", "16", "--patch", "12", "--quiet", *extra]
 
 
 def _log(run_dir: Path, name: str) -> list[tuple[int, float]]:
@@ -30,15 +30,43 @@ def _log(run_dir: Path, name: str) -> list[tuple[int, float]]:
         return [(int(r["step"]), float(r["value"])) for r in csv.DictReader(f) if r["name"] == name]
 
 
-def test_short_real_training_lowers_the_loss_and_exports_a_card(hr_folder, eval_root, tmp_path):
+def test_short_real_training_lowers_the_loss_and_exports_a_card(hr_folder, tmp_path):
     run = tmp_path / "run"
-    train_sr.main(_fit_args(hr_folder, run, 200, "--lr", "3e-3", "--eval-data", str(eval_root), "--eval-every", "50"))
-    mse, psnr = _log(run, "mse"), _log(run, "set5_psnr")
+    train_sr.main(_fit_args(hr_folder, run, 200, "--lr", "3e-3", "--eval-every", "50"))
+    mse, psnr = _log(run, "mse"), _log(run, "val_psnr")
     assert mse[-1][1] < mse[0][1]
     assert psnr[-1][1] > psnr[0][1] + 2.0, psnr
     model, card = load_checkpoint(run / "model.safetensors", task="sr")
-    assert card["training"]["steps"] == 200 and card["metrics"][eval_root.name]["psnr"] == pytest.approx(psnr[-1][1], abs=0.01)
+    # The card's validation figure is measured again on export, on the held-out images, never on a test set.
+    assert card["training"]["steps"] == 200 and card["validation"]["val_psnr"] == pytest.approx(psnr[-1][1], abs=0.01)
+    assert card["metrics"] == {} and card["data"]["validation"] == f"{hr_folder.name} held out: img1, img4"
     assert "train.sr fit" in card["training"]["command"] and card["training"]["wall_time_s"] > 0
+    cpu = _log(run, "cpu_s")
+    assert 0 < cpu[-1][1] == pytest.approx(card["training"]["cpu_hours"] * 3600, abs=20)
+
+
+def test_a_run_stopped_and_continued_ends_with_the_weights_of_an_unbroken_run(hr_folder, tmp_path):
+    from safetensors.torch import load_file
+
+    extra = ("--ema", "0.9", "--eval-every", "4", "--save-every", "1000")  # saves only at the stop and the end
+    train_sr.main(_fit_args(hr_folder, tmp_path / "whole", 12, *extra))
+    broken = tmp_path / "broken"
+    train_sr.main(_fit_args(hr_folder, broken, 12, *extra, "--stop-at-step", "5"))
+    assert not (broken / "model.safetensors").exists()  # a stopped sitting ships nothing
+    first = json.loads((broken / "run.json").read_text())
+    assert "--stop-at-step" not in first["argv"]  # the sitting's limit is not part of the run
+    train_sr.main(["continue", str(broken)])
+    whole, cont = load_file(tmp_path / "whole" / STATE_FILE), load_file(broken / STATE_FILE)
+    assert whole.keys() == cont.keys() and any(k.startswith("model/ema/") for k in whole)
+    for k in whole:  # weights, EMA weights and Adam moments
+        torch.testing.assert_close(cont[k], whole[k], rtol=1e-5, atol=1e-7, msg=k)
+    assert [s for s, _ in _log(broken, "mse")] == [s for s, _ in _log(tmp_path / "whole", "mse")]
+    card = load_checkpoint(broken / "model.safetensors")[1]
+    # The card names the command that started the run and the one that went on with it, from step 5.
+    training = card["training"]
+    assert training["steps"] == 12 and training["command"].endswith(" --stop-at-step 5")
+    assert training["continued_with"] == [training["command"].removesuffix(" --stop-at-step 5")]
+    assert [i["from_step"] for i in json.loads((broken / "run.json").read_text())["invocations"]] == [0, 5]
 
 
 def test_a_killed_run_resumes_and_never_leaves_a_partial_checkpoint(hr_folder, tmp_path):

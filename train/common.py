@@ -1,18 +1,118 @@
-"""What every `python -m train.<task>` CLI shares: its recorded command line, dispatch, and card updates."""
+"""What every `python -m train.<task>` CLI shares: the run flags, the recorded command lines, continuing a run,
+the card's training block, and card updates."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 from core import checkpoints
+from core.training import TrainLoop, hardware_description
+
+RUN_FILE = "run.json"  # beside the state in a run folder: the command that started the run and each continuation
+SITTING_FLAGS = ("--stop-at-step", "--stop-after-minutes")  # apply to one sitting, not to the run: never recorded
 
 
 def command_line(module: str, argv: list[str]) -> str:
     """The exact command, as recorded in checkpoint cards: `python -m train.sr fit --scale 2 ...`."""
     return f"python -m {module} " + " ".join(shlex.quote(a) for a in argv)
+
+
+def add_run_flags(p: argparse.ArgumentParser, save_every: int = 500) -> None:
+    """The flags of every `fit`: where the run lives, its seed, and where and how fast it runs."""
+    p.add_argument("--run-dir", type=Path, required=True,
+                   help="the run's folder: resumable state, log.csv, run.json; the same command continues it")
+    p.add_argument("--seed", type=int, default=0, help="seeds initialisation, data order and augmentation")
+    p.add_argument("--save-every", type=int, default=save_every, help="save the state every N steps")
+    p.add_argument("--save-seconds", type=float, default=180.0,
+                   help="also save when this many seconds passed since the last save (a stop loses at most this)")
+    p.add_argument("--device", help="cpu, cuda, cuda:1 (default: CUDA when available); a state continues on any")
+    p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_sitting_flags(p)
+
+
+def add_sitting_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--stop-after-minutes", type=float,
+                   help="end this sitting after this long, saved (e.g. before a session ends); continue later")
+    p.add_argument("--stop-at-step", type=int, help="end this sitting at this step, saved; continue later")
+
+
+def loop_limits(args: argparse.Namespace) -> dict[str, Any]:
+    """The LoopConfig fields that the run flags set."""
+    minutes = getattr(args, "stop_after_minutes", None)
+    return {"run_dir": args.run_dir, "seed": args.seed, "save_every": args.save_every,
+            "save_seconds": args.save_seconds, "device": args.device, "progress": not args.quiet,
+            "stop_at_step": getattr(args, "stop_at_step", None), "stop_after_s": minutes * 60 if minutes else None}
+
+
+def add_continue_command(sub: argparse._SubParsersAction, module: str) -> None:
+    """`continue RUN_DIR`: run the command recorded in RUN_DIR/run.json again, from the run's saved state."""
+    c = sub.add_parser("continue", help="continue a run from its latest state with the command that started it")
+    c.add_argument("run_dir", type=Path, help="a run folder (holds run.json and state.safetensors)")
+    c.add_argument("--device", help="override the recorded device (e.g. cuda to continue a CPU run on a GPU)")
+    c.add_argument("--threads", type=int, help="override the recorded CPU thread count")
+    c.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_sitting_flags(c)
+    c.set_defaults(func=lambda args: continue_run(args, module))
+
+
+def continue_run(args: argparse.Namespace, module: str) -> None:
+    path = Path(args.run_dir) / RUN_FILE
+    if not path.is_file():
+        raise SystemExit(f"{path} is missing: '{args.run_dir}' is not a run folder started by 'python -m {module} fit'.")
+    argv = list(json.loads(path.read_text())["argv"])
+    overrides = {"--device": args.device, "--threads": args.threads, "--stop-after-minutes": args.stop_after_minutes,
+                 "--stop-at-step": args.stop_at_step}
+    for flag, value in overrides.items():
+        if value is not None:
+            argv += [flag, str(value)]
+    if args.quiet:
+        argv.append("--quiet")
+    importlib.import_module(module).main(argv)
+
+
+def without_sitting_flags(argv: list[str]) -> list[str]:
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a in SITTING_FLAGS:
+            skip = True
+        elif not a.startswith(tuple(f + "=" for f in SITTING_FLAGS)):
+            out.append(a)
+    return out
+
+
+def record_run(run_dir: Path, module: str, argv: list[str], step: int) -> list[dict[str, Any]]:
+    """Note this invocation in RUN_DIR/run.json (the first one is the command `continue` repeats); returns the
+    list of invocations, each with the step it started from."""
+    path = Path(run_dir) / RUN_FILE
+    run = json.loads(path.read_text()) if path.is_file() else {"argv": without_sitting_flags(argv), "invocations": []}
+    run["invocations"].append({"command": command_line(module, argv), "from_step": step})
+    checkpoints.atomic_write_bytes(path, (json.dumps(run, indent=2) + "\n").encode())
+    return run["invocations"]
+
+
+def training_block(loop: TrainLoop, module: str, argv: list[str], batch: int, **extra: Any) -> dict[str, Any]:
+    """The card's `training` entry: command(s), steps, batch, time, CPU-hours, hardware, plus `extra`."""
+    path = Path(loop.run_dir) / RUN_FILE
+    commands = [i["command"] for i in json.loads(path.read_text())["invocations"]] if path.is_file() else []
+    return {
+        "command": commands[0] if commands else command_line(module, argv),
+        **({"continued_with": commands[1:]} if len(commands) > 1 else {}),
+        "steps": loop.step,
+        "batch": batch * loop.world_size,
+        **extra,
+        "wall_time_s": round(loop.wall_time, 1),
+        "cpu_hours": round(loop.cpu_time / 3600, 3),
+        "hardware": hardware_description(loop.device) + (f" x{loop.world_size} processes" if loop.distributed else ""),
+    }
 
 
 def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> None:

@@ -25,7 +25,7 @@ from core.fashion.data import load_split, to_input
 from core.gan.evaluate import evaluate_generator
 from core.gan.models import DISCRIMINATORS
 from core.gan.sample import ARCHS, Sampler
-from core.training import LoopConfig, TrainLoop, hardware_description
+from core.training import LoopConfig, TrainLoop, ema_update, hardware_description
 from train.common import command_line, record_metrics, run
 
 #: Architecture defaults: G/D arguments, loss, learning rates and Adam betas of each family.
@@ -82,14 +82,6 @@ def adversarial_step(g, d, opt_g, opt_d, real: torch.Tensor, y: torch.Tensor | N
     lg.backward()
     opt_g.step()
     return {"loss_d": ld.item(), "loss_g": lg.item(), **{k: v.item() for k, v in logs.items()}}
-
-
-@torch.no_grad()
-def ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
-    for pe, p in zip(ema.parameters(), model.parameters(), strict=True):
-        pe.lerp_(p, 1 - decay)
-    for be, b in zip(ema.buffers(), model.buffers(), strict=True):
-        be.copy_(b)
 
 
 def fit(args: argparse.Namespace) -> None:

@@ -30,6 +30,21 @@ def list_images(folder: Path) -> list[Path]:
     return files
 
 
+def split_images(folder: Path, holdout: int) -> tuple[list[Path], list[Path]]:
+    """(training images, validation images) of `folder`: `holdout` images spread evenly over the sorted list.
+
+    The split is fixed by the file names alone, so every run and every continuation holds out the same images.
+    """
+    files = list_images(folder)
+    if holdout <= 0:
+        return files, []
+    if holdout >= len(files):
+        raise ValueError(f"Cannot hold out {holdout} of the {len(files)} images in '{folder}'.")
+    step = len(files) / holdout
+    val = [files[int(i * step + step / 2)] for i in range(holdout)]
+    return [f for f in files if f not in val], val
+
+
 def crop_to_multiple(img: Image.Image, scale: int) -> Image.Image:
     w, h = img.size
     return img.crop((0, 0, w - w % scale, h - h % scale))
@@ -74,15 +89,17 @@ def _dihedral(x: torch.Tensor, op: int) -> torch.Tensor:
 
 
 def make_patches(
-    folder: Path, scale: int, patch: int, stride: int | None = None, scales: tuple[float, ...] = PAPER_SCALES
+    images: Path | list[Path], scale: int, patch: int, stride: int | None = None,
+    scales: tuple[float, ...] = PAPER_SCALES,
 ) -> PatchSet:
-    """Cut every image of `folder` (and its downscaled copies) into aligned LR/HR patch pairs.
+    """Cut every image (a folder, or a list of files) and its downscaled copies into aligned LR/HR patch pairs.
 
     `patch` is the LR patch size; HR patches are `scale * patch`. `stride` (LR pixels) defaults to patch//2.
     """
     stride = stride or max(1, patch // 2)
+    files = list_images(images) if isinstance(images, (str, Path)) else list(images)
     lrs, hrs = [], []
-    for path in list_images(folder):
+    for path in files:
         base = open_image(path)
         for f in scales:
             hr = base if f == 1.0 else base.resize((round(base.width * f), round(base.height * f)), Image.BICUBIC)
@@ -95,7 +112,7 @@ def make_patches(
             lrs.append(lp.reshape(-1, 1, patch, patch).half())
             hrs.append(hp.reshape(-1, 1, patch * scale, patch * scale).half())
     if not lrs:
-        raise ValueError(f"No image in '{folder}' is large enough for {patch}px LR patches at x{scale}.")
+        raise ValueError(f"No training image is large enough for {patch}px LR patches at x{scale}.")
     return PatchSet(torch.cat(lrs), torch.cat(hrs), scale)
 
 
@@ -104,6 +121,15 @@ class EvalPair:
     name: str
     lr: Image.Image
     hr: Image.Image
+
+
+def holdout_pairs(files: list[Path], scale: int) -> list[EvalPair]:
+    """Validation pairs from HR images: each cropped to a multiple of `scale`, its LR made as for training."""
+    pairs = []
+    for path in files:
+        hr = crop_to_multiple(open_image(path), scale)
+        pairs.append(EvalPair(path.stem, bicubic_downscale(hr, scale), hr))
+    return pairs
 
 
 def find_eval_dir(root: Path, scale: int) -> Path:
