@@ -25,12 +25,21 @@ CHECKPOINT_DIR = Path(os.environ.get("PAPER_TO_DEMO_CHECKPOINTS", Path(__file__)
 FORMAT = "paper-to-demo/1"
 
 _REGISTRY: dict[str, Callable[..., torch.nn.Module]] = {}
-#: Where each task's architectures register themselves; imported on demand by `load_checkpoint`.
-TASK_MODULES = {"sr": "core.sr.model", "fashion": "core.fashion.models", "gan": "core.gan.models"}
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint is missing, corrupt, tampered with, or not the kind that was asked for."""
+
+
+def display_path(path: Path) -> str:
+    """How messages name a file: relative to the repository (or the checkpoint folder), never by the server's
+    absolute path; a file elsewhere by its name alone."""
+    path = Path(path).resolve()
+    for root, prefix in ((REPO_ROOT, ""), (CHECKPOINT_DIR.resolve(), "checkpoints/")):
+        if path.is_relative_to(root):
+            return prefix + path.relative_to(root).as_posix()
+    return path.name
 
 
 def register_model(arch: str) -> Callable:
@@ -113,13 +122,13 @@ def read_card(path: Path) -> dict[str, Any]:
     """The JSON card beside `path` (a .safetensors or .json path)."""
     cpath = card_path(Path(path))
     if not cpath.is_file():
-        raise CheckpointError(f"Checkpoint card '{cpath}' is missing.")
+        raise CheckpointError(f"Checkpoint card '{display_path(cpath)}' is missing.")
     try:
         card = json.loads(cpath.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise CheckpointError(f"Checkpoint card '{cpath}' is not valid JSON: {e}.") from e
+        raise CheckpointError(f"Checkpoint card '{display_path(cpath)}' is not valid JSON: {e}.") from e
     if not isinstance(card, dict) or card.get("format") != FORMAT:
-        raise CheckpointError(f"'{cpath}' is not a {FORMAT} checkpoint card.")
+        raise CheckpointError(f"'{display_path(cpath)}' is not a {FORMAT} checkpoint card.")
     return card
 
 
@@ -137,28 +146,35 @@ def load_checkpoint(path: Path, task: str | None = None) -> tuple[torch.nn.Modul
     """
     path = Path(path).with_suffix(".safetensors")
     if not path.is_file():
-        raise CheckpointError(f"Checkpoint weights '{path}' are missing.")
+        raise CheckpointError(f"Checkpoint weights '{display_path(path)}' are missing.")
     card = read_card(path)
     if task is not None and card.get("task") != task:
         raise CheckpointError(f"'{path.name}' is a '{card.get('task')}' checkpoint, not a '{task}' one.")
     digest = sha256_file(path)
     if digest != card.get("sha256"):
         raise CheckpointError(
-            f"Checkpoint '{path}' does not match its card (sha256 {digest[:12]}… != "
+            f"Checkpoint '{display_path(path)}' does not match its card (sha256 {digest[:12]}… != "
             f"{str(card.get('sha256'))[:12]}…): the file is corrupt or was modified."
         )
     try:
         state = load_file(path)
     except (SafetensorError, OSError, ValueError) as e:
-        raise CheckpointError(f"Checkpoint '{path}' is not a valid safetensors file: {e}.") from e
-    if card.get("task") in TASK_MODULES:
-        importlib.import_module(TASK_MODULES[card["task"]])
+        raise CheckpointError(f"Checkpoint '{display_path(path)}' is not a valid safetensors file: {e}.") from e
+    _import_architectures(card.get("task"))
     model = build_model(card["arch"], **card["config"])
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as e:
-        raise CheckpointError(f"Checkpoint '{path}' does not fit architecture '{card['arch']}': {e}") from e
+        raise CheckpointError(f"Checkpoint '{display_path(path)}' does not fit architecture '{card['arch']}': {e}") from e
     return model.eval(), card
+
+
+def _import_architectures(task: str | None) -> None:
+    """Import the module where `task`'s architectures register themselves (named by the task's contract)."""
+    from core.tasks import TASK_PACKAGES
+
+    if f"core.{task}" in TASK_PACKAGES:
+        importlib.import_module(importlib.import_module(f"core.{task}.task").TASK.model_module)
 
 
 def shipped(task: str, name: str) -> Path:

@@ -67,6 +67,11 @@ class LoopConfig:
     progress: bool = True
 
 
+def world_size() -> int:
+    """Processes in this run: torchrun's WORLD_SIZE, 1 when started plainly."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
 def hardware_description(device: torch.device) -> str:
     """A short human description of where training ran, for checkpoint cards."""
     if device.type == "cuda":
@@ -84,7 +89,7 @@ class TrainLoop:
     ):
         self.cfg = cfg
         self.run_dir = Path(cfg.run_dir)
-        self.world_size = int(os.environ.get("WORLD_SIZE", "1"))
+        self.world_size = world_size()
         self.rank = int(os.environ.get("RANK", "0"))
         self.distributed = self.world_size > 1
         self.device = self._choose_device()
@@ -144,9 +149,13 @@ class TrainLoop:
                 yield idx[i : i + batch_size]
             epoch, skip = epoch + 1, 0
 
+    def _step_seed(self, step: int) -> int:
+        return ((self.cfg.seed * 1_000_003 + self.rank) * 1_000_000_007 + step) % 2**63
+
     def step_generator(self, step: int) -> torch.Generator:
-        """A CPU generator seeded by (seed, rank, step): the random numbers of one step, the same after a resume."""
-        return torch.Generator().manual_seed(((self.cfg.seed * 1_000_003 + self.rank) * 1_000_000_007 + step) % 2**63)
+        """A CPU generator seeded by (seed, rank, step): the random numbers of one step, the same after a resume.
+        (The global generators are seeded the same way before every step.)"""
+        return torch.Generator().manual_seed(self._step_seed(step) ^ 0x5A5A5A5A)
 
     # ----------------------------------------------------------------- loop
     def run(
@@ -158,6 +167,8 @@ class TrainLoop:
         `stop_after_s`; the state is saved and `finished` is False); returns the last evaluation (main rank)."""
         cfg = self.cfg
         started = time.perf_counter()
+        if self.is_main:
+            self._trim_log()
         bar = tqdm(
             total=cfg.steps, initial=self.step, disable=not (cfg.progress and self.is_main),
             dynamic_ncols=True, desc=self.run_dir.name,
@@ -168,6 +179,7 @@ class TrainLoop:
                 self._mark()
                 self.save_state()
                 break
+            torch.manual_seed(self._step_seed(self.step))  # dropout, noise: the same numbers after a resume
             logs = train_step(self.step)
             for sch in self.schedulers.values():
                 sch.step()
@@ -312,7 +324,6 @@ class TrainLoop:
         self.wall_time = float(meta["wall_time"])
         self.cpu_time = float(meta.get("cpu_time", 0.0))
         if self.is_main:
-            self._trim_log()
             tqdm.write(f"Resumed {self.run_dir} at step {self.step}.")
 
     def _trim_log(self) -> None:

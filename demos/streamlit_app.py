@@ -1,4 +1,4 @@
-"""The Streamlit demo suite (multipage): layout and wiring only; every computation is a `core` call.
+"""The Streamlit demo suite (multipage): one page per task of `core.tasks`, each `demos/st_pages/<key>.py`.
 
     streamlit run demos/streamlit_app.py
 """
@@ -12,12 +12,14 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+import demos  # noqa: E402, F401  (caps malloc arenas: Streamlit runs this file by path, not as a package)
+from core.tasks import tasks  # noqa: E402
+
 PAGES = Path(__file__).parent / "st_pages"
 
 st.set_page_config(page_title="paper-to-demo", page_icon="🔬", layout="wide")
 nav = st.navigation([
-    st.Page(PAGES / "upscale.py", title="Upscale", icon=":material/zoom_in:"),
-    st.Page(PAGES / "classify.py", title="Classify", icon=":material/checkroom:"),
-    st.Page(PAGES / "gan.py", title="GAN", icon=":material/palette:"),
+    *(st.Page(PAGES / f"{t.key}.py", title=t.tab, icon=t.icon) for t in tasks()),
+    st.Page(PAGES / "about.py", title="About", icon=":material/info:"),
 ])
 nav.run()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,9 @@ import pytest
 from PIL import Image
 
 from core.examples import example_photo
+
+# Gradio's cached example outputs go to a scratch folder, not into the repository's .gradio/.
+os.environ.setdefault("GRADIO_EXAMPLES_CACHE", tempfile.mkdtemp(prefix="paper-to-demo-examples-cache-"))
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from PIL import Image
 from core.fashion import CLASSES
 from core.fashion.predict import available as classifiers
 from core.gan.sample import available as generators
-from core.sr import available as upscalers
+from core.sr import TASK as SR
 from tests.corpus import CORPUS, Case
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ ENDPOINTS = {
     "upscale": lambda f: (f, "x2", "fsrcnn", False),
     "classify": lambda f: (f, None),
 }
-needs_models = pytest.mark.skipif(("fsrcnn", 2) not in upscalers() or not classifiers() or "cgan" not in generators(),
+needs_models = pytest.mark.skipif(("fsrcnn", 2) not in SR.pairs() or not classifiers() or "cgan" not in generators(),
                                   reason="needs the shipped models")
 
 
@@ -89,7 +89,7 @@ def _streamlit_upload(page: str, case: Case):
 
 
 @needs_models
-@pytest.mark.parametrize("page", ["upscale", "classify"])
+@pytest.mark.parametrize("page", ["sr", "fashion"])
 @pytest.mark.parametrize("case", CORPUS, ids=str)
 def test_streamlit_pages_on_the_corpus(page: str, case: Case):
     at = _streamlit_upload(page, case)
@@ -99,7 +99,7 @@ def test_streamlit_pages_on_the_corpus(page: str, case: Case):
         assert re.search(case.refusal, at.error[0].value), at.error[0].value
     else:
         assert not at.error
-        if page == "upscale":
+        if page == "sr":
             assert sum(type(e).__name__ == "Image" for e in at.main) == 3  # bicubic, FSRCNN, zoom
         else:
             assert at.subheader[0].value in CLASSES
@@ -108,14 +108,14 @@ def test_streamlit_pages_on_the_corpus(page: str, case: Case):
 BAD_PARAMETERS = {  # name: (endpoint, arguments with the file as None, the message Gradio's validation gives)
     "scale x5": ("upscale", (None, "x5", "fsrcnn", False), "'x5'.*not in the list of choices"),
     "scale 5": ("upscale", (None, 5, "fsrcnn", False), "5.*not in the list of choices"),
-    "unknown upscaler": ("upscale", (None, "x2", "srgan", False), "srgan is not in the list of choices"),
+    "unknown upscaler": ("upscale", (None, "x2", "srgan", False), "Unknown upscaler 'srgan'. Choose one of: fsrcnn, fsrcnn-s"),
     "unknown classifier": ("classify", (None, "vit"), "vit is not in the list of choices"),
     "seed -1": ("sample", ("cgan", -1, "All classes", 4, 1.0), "-1 is less than minimum value 0"),
     "seed 10**12": ("sample", ("cgan", 10**12, "All classes", 4, 1.0), "greater than maximum value"),
     "n=0": ("sample", ("cgan", 0, "All classes", 0, 1.0), "0 is less than minimum value 1"),
     "n=10,000": ("sample", ("cgan", 0, "All classes", 10_000, 1.0), "10000 is greater than maximum value 64"),
     "label 11": ("sample", ("cgan", 0, 11, 4, 1.0), "11 is not in the list of choices"),
-    "unknown generator": ("sample", ("stylegan", 0, "All classes", 4, 1.0), "stylegan is not in the list of choices"),
+    "unknown generator": ("sample", ("stylegan", 0, "All classes", 4, 1.0), "'stylegan'.*not in the list of choices"),
     "truncation 0": ("sample", ("cgan", 0, "All classes", 4, 0.0), "less than minimum value 0.1"),
     "1000 frames": ("interpolate", ("cgan", 0, 1, 1000, "slerp", "All classes"), "greater than maximum value 32"),
     "unknown path": ("interpolate", ("cgan", 0, 1, 5, "cubic", "All classes"), "'cubic'.*not in the list of choices"),

@@ -8,6 +8,7 @@ import importlib
 import json
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,30 @@ def command_line(module: str, argv: list[str]) -> str:
     return f"python -m {module} " + " ".join(shlex.quote(a) for a in argv)
 
 
+def fit_command(sub: argparse._SubParsersAction, fit: argparse.ArgumentParser, module: str,
+                func: Callable[[argparse.Namespace], None], save_every: int = 500) -> None:
+    """Finish a trainer's `fit` parser with the run flags, and add `continue` beside it."""
+    add_run_flags(fit, save_every)
+    fit.set_defaults(func=func)
+    add_continue_command(sub, module)
+
+
+def evaluate_command(sub: argparse._SubParsersAction, help: str,
+                     func: Callable[[argparse.Namespace], None]) -> argparse.ArgumentParser:
+    """`evaluate CHECKPOINT [--write-card]`; the trainer adds its own options to the returned parser."""
+    e = sub.add_parser("evaluate", help=help)
+    e.add_argument("checkpoint", type=Path, help="a .safetensors checkpoint (its card lies beside it)")
+    e.add_argument("--write-card", action="store_true", help="store the results in the checkpoint card")
+    e.set_defaults(func=func)
+    return e
+
+
+def model_card(task: str, out: Path, arch: str, title: str, config: dict, model: Any, **rest: Any) -> dict[str, Any]:
+    """The head of every checkpoint card (what rebuilds the model), followed by `rest`."""
+    return {"task": task, "name": Path(out).stem, "arch": arch, "title": title, "config": config,
+            "parameters": sum(p.numel() for p in model.parameters()), **rest}
+
+
 def add_run_flags(p: argparse.ArgumentParser, save_every: int = 500) -> None:
     """The flags of every `fit`: where the run lives, its seed, and where and how fast it runs."""
     p.add_argument("--run-dir", type=Path, required=True,
@@ -35,6 +60,12 @@ def add_run_flags(p: argparse.ArgumentParser, save_every: int = 500) -> None:
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_sitting_flags(p)
+
+
+def add_data_flags(p: argparse.ArgumentParser) -> None:
+    """Where Fashion-MNIST is read from (the classifier and GAN trainers)."""
+    p.add_argument("--data", type=Path, help="root holding FashionMNIST/raw (default ~/.cache/paper-to-demo/data)")
+    p.add_argument("--download", action="store_true", help="let torchvision download the data (needs internet)")
 
 
 def add_sitting_flags(p: argparse.ArgumentParser) -> None:
@@ -113,6 +144,16 @@ def training_block(loop: TrainLoop, module: str, argv: list[str], batch: int, **
         "cpu_hours": round(loop.cpu_time / 3600, 3),
         "hardware": hardware_description(loop.device) + (f" x{loop.world_size} processes" if loop.distributed else ""),
     }
+
+
+def finish(loop: TrainLoop, module: str, export: Callable[[], Any]) -> None:
+    """After `loop.run`: export the model when the run has trained all its steps, else say how to go on."""
+    if loop.is_main and loop.finished:
+        export()
+    elif loop.is_main:
+        print(f"Stopped at step {loop.step} of {loop.cfg.steps}, saved; go on with: "
+              f"python -m {module} continue {loop.run_dir}")
+    loop.close()
 
 
 def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> None:

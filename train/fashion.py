@@ -1,16 +1,16 @@
 """Train and evaluate Fashion-MNIST classifiers: softmax regression, MLP, small CNN, small ResNet.
 
     python -m train.fashion fit --arch cnn --epochs 10 --run-dir runs/fashion_cnn --out checkpoints/fashion/cnn.safetensors
-    python -m train.fashion fit --arch resnet --epochs 20 --augment --optimizer sgd --lr 0.1 ...
+    python -m train.fashion continue runs/fashion_cnn      # after any stop: goes on from the last save
     python -m train.fashion evaluate checkpoints/fashion/cnn.safetensors --write-card
 
-Resumes from `--run-dir`; runs unchanged under `torchrun --nproc_per_node N -m train.fashion fit ...`.
+The exact commands that made the shipped models are in their cards (`training.command`) and in README.
+Runs unchanged under `torchrun --nproc_per_node N -m train.fashion fit ...`.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 import torch
@@ -20,11 +20,10 @@ from torchvision.transforms import v2
 from core import checkpoints
 from core.fashion.data import load_split, to_input
 from core.fashion.evaluate import cpu_latency_ms, evaluate_classifier
-from core.fashion.predict import ARCHS, Classifier
-from core.training import LoopConfig, TrainLoop, hardware_description
-from train.common import command_line, record_metrics, run
-
-CONFIGS = {"softmax": {}, "mlp": {"hidden": 500}, "cnn": {}, "resnet": {"width": 32, "blocks": 1, "dropout": 0.2}}
+from core.fashion.predict import Classifier
+from core.fashion.task import TASK
+from core.training import LoopConfig, TrainLoop, world_size
+from train import common
 
 
 def augmenter() -> v2.Compose:
@@ -35,22 +34,25 @@ def augmenter() -> v2.Compose:
 def fit(args: argparse.Namespace) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
-    model = checkpoints.build_model(args.arch, **CONFIGS[args.arch])
+    torch.manual_seed(args.seed)  # the initial weights
+    variant = TASK.variants[args.arch]
+    model = checkpoints.build_model(variant.architecture, **variant.config)
     train_x, train_y = load_split(True, args.data, args.download)
     test_x, test_y = load_split(False, args.data, args.download)
     train_x, test_x = to_input(train_x), to_input(test_x)
     if args.subset:
         train_x, train_y = train_x[: args.subset], train_y[: args.subset]
-    steps_per_epoch = len(train_x) // (args.batch * int(os.environ.get("WORLD_SIZE", "1")))
+    steps_per_epoch = len(train_x) // (args.batch * world_size())
     steps = args.epochs * steps_per_epoch if args.steps is None else args.steps
     if args.optimizer == "sgd":
         opt = torch.optim.SGD(model.parameters(), args.lr, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)
     else:
         opt = torch.optim.AdamW(model.parameters(), args.lr, weight_decay=args.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=steps, pct_start=0.15)
-    cfg = LoopConfig(steps=steps, run_dir=args.run_dir, seed=args.seed, eval_every=args.eval_every or steps_per_epoch,
-                     save_every=args.save_every, device=args.device, progress=not args.quiet)
+    cfg = LoopConfig(steps=steps, eval_every=args.eval_every or steps_per_epoch, **common.loop_limits(args))
     loop = TrainLoop(cfg, {"net": model}, {"opt": opt}, {"onecycle": sched})
+    if loop.is_main:
+        common.record_run(args.run_dir, "train.fashion", args.argv, loop.step)
     batches = loop.index_batches(len(train_x), args.batch)
     aug = augmenter() if args.augment else None
     net = loop.modules["net"]
@@ -72,37 +74,27 @@ def fit(args: argparse.Namespace) -> None:
         return {"test_accuracy": evaluate_classifier(loop.raw["net"], test_x, test_y)["test_accuracy"]}
 
     loop.run(train_step, evaluate)
-    if loop.is_main:
-        export(args, loop, len(train_x), test_x, test_y)
-    loop.close()
+    common.finish(loop, "train.fashion", lambda: export(args, loop, len(train_x), test_x, test_y))
 
 
 def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: torch.Tensor) -> None:
     model = loop.raw["net"].cpu().eval()
     out = Path(args.out or Path(args.run_dir) / "model.safetensors")
-    card = {
-        "task": "fashion",
-        "name": out.stem,
-        "arch": args.arch,
-        "title": ARCHS[args.arch],
-        "config": CONFIGS[args.arch],
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "data": {
+    variant = TASK.variants[args.arch]
+    card = common.model_card(
+        "fashion", out, variant.architecture, variant.title, variant.config, model,
+        data={
             "train": f"Fashion-MNIST train, {n_train} images"
             + (", augmented: random 2px shifts, horizontal flips, random erasing" if args.augment else ""),
             "test": "Fashion-MNIST test, 10000 images",
         },
-        "training": {
-            "command": command_line("train.fashion", args.argv),
-            "steps": loop.step,
-            "batch": args.batch * loop.world_size,
-            "optimizer": f"{args.optimizer} lr {args.lr} one-cycle, weight decay {args.weight_decay}, "
+        training=common.training_block(
+            loop, "train.fashion", args.argv, args.batch,
+            optimizer=f"{args.optimizer} lr {args.lr} one-cycle, weight decay {args.weight_decay}, "
             f"label smoothing {args.label_smoothing}",
-            "wall_time_s": round(loop.wall_time, 1),
-            "hardware": hardware_description(loop.device) + (f" x{loop.world_size} processes" if loop.distributed else ""),
-        },
-        "metrics": {**evaluate_classifier(model, test_x, test_y), **cpu_latency_ms(model)},
-    }
+        ),
+        metrics={**evaluate_classifier(model, test_x, test_y), **cpu_latency_ms(model)},
+    )
     card = checkpoints.save_checkpoint(model, out, card)
     print(f"Wrote {out}: test accuracy {card['metrics']['test_accuracy']:.4f}")
 
@@ -124,7 +116,7 @@ def evaluate(args: argparse.Namespace) -> None:
         print(f"  {c:12s} {a:.4f}")
     if args.write_card:
         card["inference"] = {"flip_tta": tta}
-        record_metrics(args.checkpoint, card, metrics, command_line("train.fashion", args.argv))
+        common.record_metrics(args.checkpoint, card, metrics, common.command_line("train.fashion", args.argv))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -132,38 +124,28 @@ def main(argv: list[str] | None = None) -> None:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
     f = sub.add_parser("fit", help="train a classifier")
-    f.add_argument("--arch", choices=list(CONFIGS), required=True)
-    f.add_argument("--data", type=Path, help="root holding FashionMNIST/raw (default ~/.cache/paper-to-demo/data)")
-    f.add_argument("--download", action="store_true", help="let torchvision download the data (needs internet)")
-    f.add_argument("--run-dir", type=Path, required=True)
+    f.add_argument("--arch", choices=list(TASK.variants), required=True,
+                   help=", ".join(f"{k} = {v.title}" for k, v in TASK.variants.items()))
+    common.add_data_flags(f)
     f.add_argument("--out", type=Path, help="final checkpoint; default <run-dir>/model.safetensors")
-    f.add_argument("--epochs", type=int, default=10)
-    f.add_argument("--steps", type=int, help="overrides --epochs")
+    f.add_argument("--epochs", type=int, default=10, help="passes over the training images")
+    f.add_argument("--steps", type=int, help="total steps (overrides --epochs)")
     f.add_argument("--subset", type=int, help="train on the first N images only")
-    f.add_argument("--batch", type=int, default=128)
+    f.add_argument("--batch", type=int, default=128, help="images per step and process")
     f.add_argument("--optimizer", choices=("adamw", "sgd"), default="adamw")
     f.add_argument("--lr", type=float, default=2e-3, help="peak of the one-cycle schedule")
     f.add_argument("--weight-decay", type=float, default=5e-4)
     f.add_argument("--label-smoothing", type=float, default=0.0)
     f.add_argument("--augment", action="store_true", help="random shifts, flips and erasing")
-    f.add_argument("--seed", type=int, default=0)
     f.add_argument("--eval-every", type=int, help="steps between test evaluations (default: one epoch)")
-    f.add_argument("--save-every", type=int, default=200)
-    f.add_argument("--device")
-    f.add_argument("--threads", type=int)
-    f.add_argument("--quiet", action="store_true")
-    f.set_defaults(func=fit)
-    e = sub.add_parser("evaluate", help="accuracy, per-class accuracy, confusion matrix, CPU latency")
-    e.add_argument("checkpoint", type=Path)
-    e.add_argument("--data", type=Path)
-    e.add_argument("--download", action="store_true")
-    e.add_argument("--write-card", action="store_true")
+    common.fit_command(sub, f, "train.fashion", fit, save_every=200)
+    e = common.evaluate_command(sub, "accuracy, per-class accuracy, confusion matrix, CPU latency", evaluate)
+    common.add_data_flags(e)
     e.add_argument("--flip-tta", action=argparse.BooleanOptionalAction,
                    help="average each image's probabilities with its mirror image's (test-time augmentation); "
                    "default: the card's inference.flip_tta. With --write-card the setting goes into the card, "
                    "and the demos predict the same way")
-    e.set_defaults(func=evaluate)
-    run(p, argv)
+    common.run(p, argv)
 
 
 if __name__ == "__main__":

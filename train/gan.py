@@ -1,10 +1,11 @@
 """Train GANs on Fashion-MNIST and measure them (FID with our classifier's features, class accuracy).
 
-    python -m train.gan fit --arch gan --steps 20000 --run-dir runs/gan_gan --out checkpoints/gan/gan.safetensors
     python -m train.gan fit --arch dcgan --steps 6000 --run-dir runs/gan_dcgan --out checkpoints/gan/dcgan.safetensors
-    python -m train.gan fit --arch cgan --steps 30000 --run-dir runs/gan_cgan --out checkpoints/gan/cgan.safetensors
+    python -m train.gan continue runs/gan_dcgan             # after any stop: goes on from the last save
     python -m train.gan evaluate checkpoints/gan/dcgan.safetensors --write-card
     python -m train.gan evaluate checkpoints/gan/cgan.safetensors --inception --write-card  # + Inception FID
+
+The exact commands that made the shipped models are in their cards (`training.command`) and in README.
 
 `fit` writes sample grids (`run-dir/samples_<step>.png`) and losses (`run-dir/log.csv`), stops with a
 clear message if a loss becomes NaN, resumes from `--run-dir`, and runs under `torchrun`.
@@ -24,13 +25,14 @@ from core import checkpoints
 from core.fashion.data import load_split, to_input
 from core.gan.evaluate import evaluate_generator
 from core.gan.models import DISCRIMINATORS
-from core.gan.sample import ARCHS, Sampler
-from core.training import LoopConfig, TrainLoop, ema_update, hardware_description
-from train.common import command_line, record_metrics, run
+from core.gan.sample import Sampler
+from core.gan.task import TASK
+from core.training import LoopConfig, TrainLoop, ema_update
+from train import common
 
 #: Architecture defaults: G/D arguments, loss, learning rates and Adam betas of each family.
 RECIPES = {
-    "gan": dict(g={"z_dim": 100}, d={"dropout": 0.3}, loss="nonsat", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
+    "gan": dict(g={"z_dim": 100}, d={}, loss="nonsat", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
     "dcgan": dict(g={"z_dim": 100, "width": 32}, d={"width": 32}, loss="nonsat", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
     "cgan": dict(g={"z_dim": 128, "width": 64, "num_classes": 10}, d={"width": 64, "num_classes": 10},
                  loss="hinge", lr_g=1e-4, lr_d=4e-4, betas=(0.0, 0.9)),
@@ -87,6 +89,7 @@ def adversarial_step(g, d, opt_g, opt_d, real: torch.Tensor, y: torch.Tensor | N
 def fit(args: argparse.Namespace) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)  # the initial weights
     recipe = copy.deepcopy(RECIPES[args.arch])
     if args.width:
         recipe["g"]["width"] = recipe["d"]["width"] = args.width
@@ -100,9 +103,10 @@ def fit(args: argparse.Namespace) -> None:
     opt_d = torch.optim.Adam(D.parameters(), args.lr_d or recipe["lr_d"], betas=recipe["betas"])
     x_all, y_all = load_split(True, args.data, args.download)
     x_all = to_input(x_all) * 2 - 1  # [-1, 1], as tanh outputs
-    cfg = LoopConfig(steps=args.steps, run_dir=args.run_dir, seed=args.seed, eval_every=args.sample_every,
-                     save_every=args.save_every, device=args.device, progress=not args.quiet)
+    cfg = LoopConfig(steps=args.steps, eval_every=args.sample_every, **common.loop_limits(args))
     loop = TrainLoop(cfg, modules, {"G": opt_g, "D": opt_d})
+    if loop.is_main:
+        common.record_run(args.run_dir, "train.gan", args.argv, loop.step)
     dev, g, d = loop.device, loop.modules["G"], loop.modules["D"]
     batches = loop.index_batches(len(x_all), args.batch)
     conditional = G.num_classes > 0
@@ -128,51 +132,46 @@ def fit(args: argparse.Namespace) -> None:
         return {}
 
     loop.run(train_step, save_grid)
-    if loop.is_main:
-        export(args, loop, loss_kind, recipe)
-    loop.close()
+    common.finish(loop, "train.gan", lambda: export(args, loop, loss_kind, recipe, len(x_all)))
 
 
-def export(args: argparse.Namespace, loop: TrainLoop, loss_kind: str, recipe: dict) -> None:
+def export(args: argparse.Namespace, loop: TrainLoop, loss_kind: str, recipe: dict, n_train: int) -> None:
     served = loop.raw["G_ema" if args.ema else "G"].cpu().eval()
     out = Path(args.out or Path(args.run_dir) / "model.safetensors")
-    card = {
-        "task": "gan",
-        "name": out.stem,
-        "arch": args.arch,
-        "title": ARCHS[args.arch],
-        "config": recipe["g"],
-        "parameters": sum(p.numel() for p in served.parameters()),
-        "data": {"train": "Fashion-MNIST train, 60000 images, scaled to [-1, 1]"},
-        "training": {
-            "command": command_line("train.gan", args.argv),
-            "steps": loop.step,
-            "batch": args.batch * loop.world_size,
-            "loss": loss_kind,
-            "optimizer": f"Adam G {args.lr_g or recipe['lr_g']} / D {args.lr_d or recipe['lr_d']}, betas {recipe['betas']}",
-            "ema": args.ema or None,
-            "aux_class_weight": args.aux_weight or None,
-            "label_smoothing": args.label_smoothing,
-            "wall_time_s": round(loop.wall_time, 1),
-            "hardware": hardware_description(loop.device) + (f" x{loop.world_size} processes" if loop.distributed else ""),
-        },
-        "metrics": {},
-    }
+    card = common.model_card(
+        "gan", out, args.arch, TASK.variants[args.arch].title, recipe["g"], served,
+        data={"train": f"Fashion-MNIST train, {n_train} images, scaled to [-1, 1]"},
+        training=common.training_block(
+            loop, "train.gan", args.argv, args.batch,
+            loss=loss_kind,
+            optimizer=f"Adam G {args.lr_g or recipe['lr_g']} / D {args.lr_d or recipe['lr_d']}, betas {recipe['betas']}",
+            ema=args.ema or None,
+            aux_class_weight=args.aux_weight or None,
+            label_smoothing=args.label_smoothing,
+        ),
+        metrics={},
+    )
     checkpoints.save_checkpoint(served, out, card)
     if not args.no_eval:
-        evaluate(argparse.Namespace(checkpoint=out, data=args.data, download=args.download, n=args.eval_n,
-                                    inception=False, write_card=True,
-                                    argv=["evaluate", str(out), "--n", str(args.eval_n), "--write-card"]))
+        argv = ["evaluate", str(out), "--n", str(args.eval_n), "--write-card"]
+        measure(out, args.data, args.download, args.eval_n, False, common.command_line("train.gan", argv))
     print(f"Wrote {out}")
 
 
-def evaluate(args: argparse.Namespace) -> None:
-    model, card = checkpoints.load_checkpoint(args.checkpoint, task="gan")
-    metrics = evaluate_generator(Sampler(model, card), n=args.n, data=args.data, download=args.download,
-                                 inception=args.inception)
+def measure(checkpoint: Path, data: Path | None, download: bool, n: int, inception: bool,
+            record: str | None = None) -> dict:
+    """FID and class statistics of a generator checkpoint; with `record` (the command), written into its card."""
+    model, card = checkpoints.load_checkpoint(checkpoint, task="gan")
+    metrics = evaluate_generator(Sampler(model, card), n=n, data=data, download=download, inception=inception)
     print(f"{card['title']}: " + ", ".join(f"{k}={v}" for k, v in metrics.items() if not isinstance(v, (dict, list))))
-    if args.write_card:
-        record_metrics(args.checkpoint, card, metrics, command_line("train.gan", args.argv))
+    if record:
+        common.record_metrics(checkpoint, card, metrics, record)
+    return metrics
+
+
+def evaluate(args: argparse.Namespace) -> None:
+    measure(args.checkpoint, args.data, args.download, args.n, args.inception,
+            common.command_line("train.gan", args.argv) if args.write_card else None)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -180,41 +179,31 @@ def main(argv: list[str] | None = None) -> None:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
     f = sub.add_parser("fit", help="train a GAN on Fashion-MNIST")
-    f.add_argument("--arch", choices=list(RECIPES), required=True)
+    f.add_argument("--arch", choices=list(RECIPES), required=True,
+                   help=", ".join(f"{k} = {v.title}" for k, v in TASK.variants.items()))
     f.add_argument("--loss", choices=("minimax", "nonsat", "hinge"), help="default: nonsat (gan, dcgan), hinge (cgan)")
-    f.add_argument("--data", type=Path)
-    f.add_argument("--download", action="store_true")
-    f.add_argument("--run-dir", type=Path, required=True)
-    f.add_argument("--out", type=Path)
-    f.add_argument("--steps", type=int, default=10_000)
-    f.add_argument("--batch", type=int, default=64)
+    common.add_data_flags(f)
+    f.add_argument("--out", type=Path, help="final checkpoint; default <run-dir>/model.safetensors")
+    f.add_argument("--steps", type=int, default=10_000, help="total steps (one D and one G update each)")
+    f.add_argument("--batch", type=int, default=64, help="real images per step and process")
     f.add_argument("--width", type=int, help="channel width of G and D (dcgan, cgan); default 32 / 64")
-    f.add_argument("--lr-g", type=float)
-    f.add_argument("--lr-d", type=float)
+    f.add_argument("--lr-g", type=float, help="G's Adam learning rate (default: the recipe's)")
+    f.add_argument("--lr-d", type=float, help="D's Adam learning rate (default: the recipe's)")
     f.add_argument("--label-smoothing", type=float, default=1.0, help="target for real images in D (e.g. 0.9)")
     f.add_argument("--dropout", type=float, default=0.3, help="dropout in D (gan only)")
     f.add_argument("--ema", type=float, default=0.0, help="EMA decay of G's weights, served (e.g. 0.999); 0 = off")
     f.add_argument("--aux-weight", type=float, default=0.0,
                    help="weight of an AC-GAN class loss on D's auxiliary head (cgan only, e.g. 1.0); 0 = off")
-    f.add_argument("--sample-every", type=int, default=1000)
-    f.add_argument("--save-every", type=int, default=500)
+    f.add_argument("--sample-every", type=int, default=1000, help="write a grid of fixed samples every N steps")
     f.add_argument("--eval-n", type=int, default=10_000, help="generated images for FID")
     f.add_argument("--no-eval", action="store_true", help="skip the measurement at the end")
-    f.add_argument("--seed", type=int, default=0)
-    f.add_argument("--device")
-    f.add_argument("--threads", type=int)
-    f.add_argument("--quiet", action="store_true")
-    f.set_defaults(func=fit)
-    e = sub.add_parser("evaluate", help="FID (our classifier's features), class accuracy and histogram")
-    e.add_argument("checkpoint", type=Path)
-    e.add_argument("--data", type=Path)
-    e.add_argument("--download", action="store_true")
-    e.add_argument("--n", type=int, default=10_000)
+    common.fit_command(sub, f, "train.gan", fit)
+    e = common.evaluate_command(sub, "FID (our classifier's features), class accuracy and histogram", evaluate)
+    common.add_data_flags(e)
+    e.add_argument("--n", type=int, default=10_000, help="generated images (and as many test images) for FID")
     e.add_argument("--inception", action="store_true",
                    help="also the standard Inception FID (needs requirements-eval.txt; minutes on a CPU)")
-    e.add_argument("--write-card", action="store_true")
-    e.set_defaults(func=evaluate)
-    run(p, argv)
+    common.run(p, argv)
 
 
 if __name__ == "__main__":

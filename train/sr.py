@@ -30,28 +30,18 @@ from core import checkpoints
 from core.sr.data import PAPER_SCALES, PatchSet, holdout_pairs, make_patches, split_images
 from core.sr.evaluate import evaluate_pairs, evaluate_sets
 from core.sr.model import FSRCNN
-from core.training import LoopConfig, TrainLoop, ema_update
-from train.common import (
-    RUN_FILE,
-    add_continue_command,
-    add_run_flags,
-    command_line,
-    loop_limits,
-    record_metrics,
-    record_run,
-    run,
-    training_block,
-)
+from core.sr.task import TASK
+from core.training import LOG_FILE, LoopConfig, TrainLoop, ema_update
+from train import common
 
-PRESETS = {"fsrcnn": (56, 12, 4), "fsrcnn-s": (32, 5, 1)}
-TITLES = {"fsrcnn": "FSRCNN", "fsrcnn-s": "FSRCNN-s"}
-
+#: The paper's Set5 PSNR (dB) for FSRCNN trained on T91 only (Dong et al. 2016), for the learning curve.
+PAPER_SET5 = {2: 36.94, 3: 33.06, 4: 30.55}
+MILESTONES = "milestones.json"
 
 def build(args: argparse.Namespace) -> FSRCNN:
     """A fresh FSRCNN with the paper's initialisation, or started from `--init`: every layer when the init
     model has this scale, every layer but the deconvolution otherwise (the paper's transfer between scales)."""
-    d, s, m = PRESETS[args.arch]
-    model = FSRCNN(args.scale, d, s, m)
+    model = FSRCNN(args.scale, **TASK.variants[args.arch].config)
     if args.init:
         init, _ = checkpoints.load_checkpoint(args.init, task="sr")
         same = init.scale == args.scale
@@ -82,7 +72,7 @@ class Setup:
         # The paper trains the deconvolution with a 10x smaller learning rate than the convolutions.
         self.opt = torch.optim.Adam(([] if args.freeze_trunk else [{"params": trunk}]) + [deconv], lr=args.lr)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(self.opt, T_max=args.steps, eta_min=args.lr * 0.01)
-        cfg = LoopConfig(steps=args.steps, eval_every=args.eval_every, **loop_limits(args))
+        cfg = LoopConfig(steps=args.steps, eval_every=args.eval_every, **common.loop_limits(args))
         modules = {"fsrcnn": model}
         if args.ema:  # an exponential moving average of the weights: what is validated and shipped
             modules["ema"] = copy.deepcopy(model).requires_grad_(False)
@@ -109,7 +99,7 @@ def fit(args: argparse.Namespace) -> None:
     run_ = Setup(args)
     loop, patches, opt = run_.loop, run_.patches, run_.opt
     if loop.is_main:
-        record_run(args.run_dir, "train.sr", args.argv, loop.step)
+        common.record_run(args.run_dir, "train.sr", args.argv, loop.step)
         print(f"{len(patches)} LR/HR patch pairs ({args.patch}px LR) from {len(run_.train_files)} images of {args.data}, "
               f"{len(run_.val_files)} held out for validation; device {loop.device}; step {loop.step}/{args.steps}")
     batches = loop.index_batches(len(patches), args.batch)
@@ -126,11 +116,7 @@ def fit(args: argparse.Namespace) -> None:
         return {"mse": loss.item()}
 
     loop.run(train_step, run_.validate)
-    if loop.is_main and loop.finished:
-        export(run_)
-    elif loop.is_main:
-        print(f"Stopped at step {loop.step} of {args.steps}, saved; go on with: python -m train.sr continue {args.run_dir}")
-    loop.close()
+    common.finish(loop, "train.sr", lambda: export(run_))
 
 
 def export(run_: Setup, out: Path | None = None) -> dict:
@@ -145,15 +131,11 @@ def export(run_: Setup, out: Path | None = None) -> dict:
     if args.init:
         init_card = checkpoints.read_card(args.init)
         init = f"{Path(args.init).name} (sha256 {init_card['sha256'][:12]}, {init_card.get('title', '')})"
-    card = {
-        "task": "sr",
-        "name": out.stem,
-        "arch": "fsrcnn",
-        "title": f"{TITLES[args.arch]} {tuple(PRESETS[args.arch])} x{args.scale}",
-        "config": model.card_config(),
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "paper": "Dong, Loy, Tang. Accelerating the Super-Resolution Convolutional Neural Network. ECCV 2016.",
-        "data": {
+    variant = TASK.variants[args.arch]
+    card = common.model_card(
+        "sr", out, variant.architecture, f"{variant.title} x{args.scale}", model.card_config(), model,
+        paper=variant.paper.citation,
+        data={
             "train": f"{Path(args.data).name} less {len(run_.val_files)} held-out images: {len(run_.patches)} "
             f"{args.patch}px LR patches (stride {args.stride or args.patch // 2}), "
             + ("paper augmentation: scales 1.0/0.9/0.8/0.7/0.6, random rotations and flips" if args.augment
@@ -161,7 +143,7 @@ def export(run_: Setup, out: Path | None = None) -> dict:
             "validation": f"{Path(args.data).name} held out: {', '.join(p.stem for p in run_.val_files)}",
             "degradation": "Pillow bicubic downscaling, 8-bit LR",
         },
-        "training": training_block(
+        training=common.training_block(
             loop, "train.sr", args.argv, args.batch,
             optimizer=f"Adam lr {args.lr} (deconv x{args.deconv_lr}), cosine to 1% over {args.steps} steps, MSE on Y"
             + (", only the deconvolution trained" if args.freeze_trunk else "")
@@ -170,9 +152,9 @@ def export(run_: Setup, out: Path | None = None) -> dict:
             patches_per_second=round(seen / max(loop.wall_time, 1e-9), 1),
             run=str(args.run_dir),
         ),
-        "validation": {k: round(v, 3) for k, v in val.items()},
-        "metrics": {},
-    }
+        validation={k: round(v, 3) for k, v in val.items()},
+        metrics={},
+    )
     card = checkpoints.save_checkpoint(model, out, card)
     print(f"Wrote {out} (step {loop.step}, validation {card['validation']}); "
           f"measure it with: python -m train.sr evaluate {out} --write-card")
@@ -181,10 +163,7 @@ def export(run_: Setup, out: Path | None = None) -> dict:
 
 def export_run(args: argparse.Namespace) -> None:
     """`export RUN_DIR`: a checkpoint from a run's latest state, without training further."""
-    recorded = json.loads((Path(args.run_dir) / RUN_FILE).read_text())["argv"]
-    fit_args = _parser().parse_args(recorded + ["--quiet"])
-    fit_args.argv = recorded
-    export(Setup(fit_args), args.out)
+    export(Setup(_recorded_fit_args(args.run_dir)), args.out)
 
 
 def _upscale_fn(model: FSRCNN):
@@ -213,8 +192,79 @@ def evaluate(args: argparse.Namespace) -> None:
     for name, r in results.items():
         print(f"| {name} | {r['images']} | {r['bicubic_psnr']:.2f} / {r['bicubic_ssim']:.4f} | {r['psnr']:.2f} / {r['ssim']:.4f} |")
     if args.write_card:
-        record_metrics(args.checkpoint, card, results, command_line("train.sr", args.argv))
+        common.record_metrics(args.checkpoint, card, results, common.command_line("train.sr", args.argv))
         print(f"Updated {Path(args.checkpoint).with_suffix('.json')}")
+
+
+def learning_curve(run_dirs: list[Path], out: Path, paper: dict[int, float] | None = None) -> Path:
+    """PSNR on the held-out images against CPU-hours for each run (its log.csv), with the Set5 figures measured
+    at milestones (milestones.json in the run folder, written by `milestone`) and the paper's Set5 figure."""
+    import csv
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=150)
+    for k, run_dir in enumerate(run_dirs):
+        with open(Path(run_dir) / LOG_FILE, newline="") as f:
+            rows = list(csv.DictReader(f))
+        at = {int(r["step"]): float(r["value"]) for r in rows if r["name"] == "cpu_s"}
+        pts = [(at[int(r["step"])] / 3600, float(r["value"])) for r in rows
+               if r["name"] == "val_psnr" and int(r["step"]) in at]
+        color = f"C{k}"
+        if pts:
+            ax.plot(*zip(*pts, strict=True), color=color, label=f"{Path(run_dir).name}: held-out T91 images")
+        miles = Path(run_dir) / MILESTONES
+        if miles.is_file():
+            m = json.loads(miles.read_text())
+            ax.plot([x["cpu_hours"] for x in m], [x["Set5"] for x in m], "o--", color=color,
+                    label=f"{Path(run_dir).name}: Set5 at milestones")
+            scale = m[-1]["scale"]
+            if paper and scale in paper:
+                ax.axhline(paper[scale], color=color, ls=":", label=f"paper, Set5 x{scale}: {paper[scale]:.2f} dB")
+    ax.set_xlabel("CPU-hours (process CPU time, all threads)")
+    ax.set_ylabel("PSNR on Y (dB)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+    plt.close(fig)
+    return out
+
+
+def milestone(args: argparse.Namespace) -> None:
+    """`milestone RUN_DIR`: export the run's current weights to a scratch file, measure Set5/Set14 once, and note
+    the figures (with steps and CPU-hours) in RUN_DIR/milestones.json for the learning curve. Nothing is shipped
+    and nothing is chosen by these figures (the run validates on held-out T91 images)."""
+    import tempfile
+
+    fit_args = _recorded_fit_args(args.run_dir)
+    run_ = Setup(fit_args)
+    with tempfile.TemporaryDirectory() as tmp:
+        card = export(run_, Path(tmp) / "milestone.safetensors")
+        model, _ = checkpoints.load_checkpoint(Path(tmp) / "milestone.safetensors", task="sr")
+    roots = {name: Path(args.data) / name for name in ("Set5", "Set14") if (Path(args.data) / name).is_dir()}
+    results = evaluate_sets(roots, fit_args.scale, _upscale_fn(model))
+    entry = {"step": run_.loop.step, "cpu_hours": card["training"]["cpu_hours"], "scale": fit_args.scale,
+             **card["validation"], **{k: v["psnr"] for k, v in results.items()}}
+    path = Path(args.run_dir) / MILESTONES
+    done = json.loads(path.read_text()) if path.is_file() else []
+    done = [d for d in done if d["step"] != entry["step"]] + [entry]
+    checkpoints.atomic_write_bytes(path, (json.dumps(done, indent=1) + "\n").encode())
+    print(f"Milestone at step {entry['step']}: {entry}")
+    if args.curve:
+        print(f"Wrote {learning_curve([Path(args.run_dir)], args.curve, PAPER_SET5)}")
+
+
+def _recorded_fit_args(run_dir: Path) -> argparse.Namespace:
+    """The `fit` arguments a run was started with (RUN_DIR/run.json)."""
+    recorded = json.loads((Path(run_dir) / common.RUN_FILE).read_text())["argv"]
+    fit_args = _parser().parse_args(recorded + ["--quiet"])
+    fit_args.argv = recorded
+    return fit_args
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -222,7 +272,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True)
     f = sub.add_parser("fit", help="train FSRCNN on a folder of HR images (continues a run it finds in --run-dir)")
     f.add_argument("--scale", type=int, choices=(2, 3, 4), required=True, help="upscaling factor")
-    f.add_argument("--arch", choices=sorted(PRESETS), default="fsrcnn", help="fsrcnn = (56,12,4), fsrcnn-s = (32,5,1)")
+    f.add_argument("--arch", choices=list(TASK.variants), default="fsrcnn",
+                   help=", ".join(f"{k} = {v.title}" for k, v in TASK.variants.items()))
     f.add_argument("--data", type=Path, required=True, help="folder of HR training images (T91)")
     f.add_argument("--holdout", type=int, default=8, help="images of --data held out for validation (fixed by name)")
     f.add_argument("--out", type=Path, help="final checkpoint (.safetensors); default <run-dir>/model.safetensors")
@@ -239,24 +290,24 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--eval-every", type=int, default=2000, help="validate every N steps")
     f.add_argument("--ema", type=float, default=0.0, help="EMA decay of the weights, validated and shipped (0 = off)")
     f.add_argument("--compile", action="store_true", help="torch.compile the training step (faster after ~1 min)")
-    add_run_flags(f)
-    f.set_defaults(func=fit)
-    add_continue_command(sub, "train.sr")
+    common.fit_command(sub, f, "train.sr", fit)
     x = sub.add_parser("export", help="write a checkpoint from a run's latest state (no training)")
     x.add_argument("run_dir", type=Path)
     x.add_argument("--out", type=Path, help="checkpoint path (default: the run's --out)")
     x.set_defaults(func=export_run)
-    e = sub.add_parser("evaluate", help="PSNR/SSIM table on Set5/Set14/BSD100 beside bicubic")
-    e.add_argument("checkpoint", type=Path)
+    ms = sub.add_parser("milestone", help="measure a run's current weights on Set5/Set14 for its learning curve")
+    ms.add_argument("run_dir", type=Path)
+    ms.add_argument("--data", type=Path, default=Path("../shared/data/sr"), help="folder holding Set5 and Set14")
+    ms.add_argument("--curve", type=Path, help="also draw the learning curve (PNG) here")
+    ms.set_defaults(func=milestone)
+    e = common.evaluate_command(sub, "PSNR/SSIM table on Set5/Set14/BSD100 beside bicubic", evaluate)
     e.add_argument("--data", type=Path, default=Path("../shared/data/sr"), help="folder holding the sets")
-    e.add_argument("--sets", nargs="+", default=["Set5", "Set14", "BSD100"])
-    e.add_argument("--write-card", action="store_true", help="store the results in the checkpoint card")
-    e.set_defaults(func=evaluate)
+    e.add_argument("--sets", nargs="+", default=["Set5", "Set14", "BSD100"], help="sets to measure, where found")
     return p
 
 
 def main(argv: list[str] | None = None) -> None:
-    run(_parser(), argv)
+    common.run(_parser(), argv)
 
 
 if __name__ == "__main__":

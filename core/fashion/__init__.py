@@ -2,9 +2,10 @@
 
 from core.fashion.data import CLASSES, load_split, to_input
 from core.fashion.models import MLP, SmallCNN, SmallResNet, SoftmaxRegression
-from core.fashion.predict import ARCHS, Classifier, load_classifier, to_fashion_mnist
+from core.fashion.predict import Classifier, load_classifier, to_fashion_mnist
+from core.fashion.task import TASK
 
 __all__ = [
-    "ARCHS", "CLASSES", "MLP", "Classifier", "SmallCNN", "SmallResNet", "SoftmaxRegression",
+    "CLASSES", "MLP", "TASK", "Classifier", "SmallCNN", "SmallResNet", "SoftmaxRegression",
     "load_classifier", "load_split", "to_fashion_mnist", "to_input",
 ]

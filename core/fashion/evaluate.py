@@ -8,7 +8,7 @@ import time
 import torch
 
 from core.fashion.data import CLASSES
-from core.fashion.models import Classifier as Net
+from core.fashion.models import Network as Net
 
 
 @torch.inference_mode()

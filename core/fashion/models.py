@@ -13,7 +13,7 @@ from core.checkpoints import register_model
 MEAN, STD = 0.2860, 0.3530  # Fashion-MNIST training-set pixel statistics
 
 
-class Classifier(nn.Module):
+class Network(nn.Module):
     def normalise(self, x: Tensor) -> Tensor:
         return (x - MEAN) / STD
 
@@ -39,7 +39,7 @@ class Classifier(nn.Module):
 
 
 @register_model("softmax")
-class SoftmaxRegression(Classifier):
+class SoftmaxRegression(Network):
     """Multinomial logistic regression: one linear layer on the 784 pixels."""
 
     def __init__(self):
@@ -54,7 +54,7 @@ class SoftmaxRegression(Classifier):
 
 
 @register_model("mlp")
-class MLP(Classifier):
+class MLP(Network):
     """One hidden layer of `hidden` ReLU units."""
 
     def __init__(self, hidden: int = 500):
@@ -70,7 +70,7 @@ class MLP(Classifier):
 
 
 @register_model("cnn")
-class SmallCNN(Classifier):
+class SmallCNN(Network):
     """Two conv layers: Conv5x5-16 + BN + ReLU + MaxPool, Conv5x5-32 + BN + ReLU + MaxPool, Linear."""
 
     def __init__(self):
@@ -104,7 +104,7 @@ class ResidualBlock(nn.Module):
 
 
 @register_model("resnet")
-class SmallResNet(Classifier):
+class SmallResNet(Network):
     """A small ResNet for 28x28: three stages of `width`, 2x, 4x channels at 28, 14 and 7 pixels."""
 
     def __init__(self, width: int = 32, blocks: int = 1, dropout: float = 0.2):

@@ -18,14 +18,8 @@ from skimage.filters import threshold_otsu
 
 from core import checkpoints
 from core.fashion.data import CLASSES
-from core.fashion.models import Classifier as Net
-
-ARCHS = {
-    "softmax": "Softmax regression",
-    "mlp": "MLP (1 hidden layer)",
-    "cnn": "Small CNN (2 conv layers)",
-    "resnet": "Small ResNet (strong)",
-}
+from core.fashion.models import Network
+from core.fashion.task import TASK
 
 
 def to_fashion_mnist(img: Image.Image) -> Image.Image:
@@ -35,7 +29,7 @@ def to_fashion_mnist(img: Image.Image) -> Image.Image:
     if np.median(border) > 127:  # light background (photo, drawing): invert to light-on-dark
         g = 255.0 - g
     g = np.clip(g - np.median(np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])), 0, None)  # background -> 0
-    # Otsu's threshold separates garment from (unevenly lit) background; half of it keeps faint parts.
+    # Otsu's threshold separates garment from (unevenly lit) background; a quarter of it keeps faint parts.
     t = threshold_otsu(g) if g.max() > g.min() else 0.0
     g = np.clip(g - 0.25 * t, 0, None)
     mask = g > max(0.25 * t, 1.0)
@@ -66,7 +60,7 @@ def image_to_tensor(view: Image.Image) -> torch.Tensor:
 class Classifier:
     """A trained Fashion-MNIST classifier and its card."""
 
-    def __init__(self, model: Net, card: dict):
+    def __init__(self, model: Network, card: dict):
         self.model = model.eval()
         self.card = card
 
@@ -107,14 +101,10 @@ def load_classifier(arch: str = "best") -> Classifier:
 
 def best_arch() -> str:
     """The shipped classifier with the highest measured test accuracy among those that load."""
-    have = sorted(available(), key=_card_accuracy, reverse=True)
-    for arch in have:
-        try:
-            _load(arch)
-            return arch
-        except checkpoints.CheckpointError:
-            continue
-    raise checkpoints.CheckpointError(f"No usable classifier checkpoint in {checkpoints.CHECKPOINT_DIR / 'fashion'}.")
+    name = TASK.first_loadable(sorted(available(), key=_card_accuracy, reverse=True))
+    if name is None:
+        raise checkpoints.CheckpointError("No usable classifier checkpoint in checkpoints/fashion/.")
+    return name
 
 
 def _card_accuracy(arch: str) -> float:
@@ -126,7 +116,7 @@ def _card_accuracy(arch: str) -> float:
 
 @functools.lru_cache(maxsize=8)
 def _load(arch: str) -> Classifier:
-    path = checkpoints.locate("fashion", arch, ARCHS, default_name="resnet", what="classifier")
+    path = checkpoints.locate("fashion", arch, TASK.variants, default_name="resnet", what="classifier")
     model, card = checkpoints.load_checkpoint(path, task="fashion")
     return Classifier(model, card)
 
@@ -152,16 +142,6 @@ def classify(img: Image.Image, arch: str = "best") -> Prediction:
     return Prediction(probs, view, ms, clf.title)
 
 
-def model_label(arch: str) -> str:
-    """`arch` with its measured test accuracy, for model pickers: 'Small CNN (2 conv layers) · 91.2 %'."""
-    try:
-        acc = load_classifier(arch).card.get("metrics", {}).get("test_accuracy")
-    except (checkpoints.CheckpointError, ValueError):
-        return f"{ARCHS.get(arch, arch)} (unavailable)"
-    return f"{ARCHS.get(arch, arch)} · {acc * 100:.1f} %" if acc is not None else ARCHS.get(arch, arch)
-
-
 def available() -> list[str]:
     """Shipped classifier names, baselines first."""
-    have = set(checkpoints.list_shipped("fashion"))
-    return [a for a in ARCHS if a in have]
+    return TASK.available()

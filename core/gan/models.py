@@ -48,6 +48,18 @@ class MLPDiscriminator(nn.Module):
         return self.net(x.flatten(1)).squeeze(1)  # (N,) logits
 
 
+def dcgan_init(module: nn.Module) -> None:
+    """The DCGAN paper's initialisation: every weight from N(0, 0.02); batch-norm scales from N(1, 0.02), shifts 0."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
+
+
 @register_model("dcgan")
 class DCGANGenerator(nn.Module):
     def __init__(self, z_dim: int = 100, width: int = 64):
@@ -61,6 +73,7 @@ class DCGANGenerator(nn.Module):
             nn.Conv2d(w, 1, 3, 1, 1), nn.Tanh(),  # (N, 1, 28, 28)
         )
         self.width = w
+        dcgan_init(self)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
         return self.net(self.project(z).view(-1, 4 * self.width, 7, 7))
@@ -75,6 +88,7 @@ class DCGANDiscriminator(nn.Module):
             nn.Conv2d(w, 2 * w, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * w), nn.LeakyReLU(0.2),  # (N, 2w, 7, 7)
             nn.Flatten(), nn.Linear(2 * w * 7 * 7, 1),
         )
+        dcgan_init(self)
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
         return self.net(x).squeeze(1)

@@ -9,8 +9,8 @@ from torch import Tensor
 
 from core import checkpoints
 from core.gan.latent import check_seed, latents, lerp, principal_directions, slerp, truncate
+from core.gan.task import TASK
 
-ARCHS = {"gan": "GAN (Goodfellow et al. 2014)", "dcgan": "DCGAN (Radford et al. 2016)", "cgan": "Conditional GAN (SN, hinge, EMA)"}
 MAX_SAMPLES = 1024
 MAX_STEPS = 128
 
@@ -79,34 +79,17 @@ class Sampler:
 
 def available() -> list[str]:
     """Shipped generator names, oldest architecture first."""
-    have = set(checkpoints.list_shipped("gan"))
-    return [a for a in ARCHS if a in have]
+    return TASK.available()
 
 
 def load_generator(arch: str = "best") -> Sampler:
-    """A shipped generator (`gan`, `dcgan`, `cgan`; `best` = the conditional GAN, else the newest shipped) or a
-    checkpoint path. Cached."""
-    if arch == "best":
-        have = available()
-        arch = "cgan" if "cgan" in have or not have else have[-1]
-    return _load(arch)
+    """A shipped generator (`gan`, `dcgan`, `cgan`; `best` = the task's default: the conditional GAN, else the
+    newest shipped) or a checkpoint path. Cached."""
+    return _load(TASK.default() if arch == "best" else arch)
 
 
 @functools.lru_cache(maxsize=8)
 def _load(arch: str) -> Sampler:
-    path = checkpoints.locate("gan", arch, ARCHS, default_name="cgan", what="generator")
+    path = checkpoints.locate("gan", arch, TASK.variants, default_name="cgan", what="generator")
     model, card = checkpoints.load_checkpoint(path, task="gan")
     return Sampler(model, card)
-
-
-def model_label(arch: str) -> str:
-    """'DCGAN (Radford et al. 2016) · FID 1.55' (our classifier's features; Inception FID too where measured),
-    from the shipped card, for model pickers."""
-    try:
-        metrics = load_generator(arch).card.get("metrics", {})
-    except (checkpoints.CheckpointError, ValueError):
-        return f"{ARCHS.get(arch, arch)} (unavailable)"
-    fid, inception = metrics.get("fid_classifier"), metrics.get("fid_inception")
-    if fid is None:
-        return ARCHS.get(arch, arch)
-    return f"{ARCHS.get(arch, arch)} · FID {fid:.2f}" + (f" · Inception FID {inception:.1f}" if inception is not None else "")

@@ -1,6 +1,7 @@
 """Super-resolution: FSRCNN (Dong et al. 2016) and the upscaling API the demos call."""
 
 from core.sr.model import FSRCNN
-from core.sr.upscale import ARCHS, SCALES, Upscaler, available, bicubic, load_upscaler
+from core.sr.task import SCALES, TASK
+from core.sr.upscale import Upscaler, bicubic, load_upscaler
 
-__all__ = ["ARCHS", "FSRCNN", "SCALES", "Upscaler", "available", "bicubic", "load_upscaler"]
+__all__ = ["FSRCNN", "SCALES", "TASK", "Upscaler", "bicubic", "load_upscaler"]

@@ -1,49 +1,67 @@
 """Streamlit page: explore the latent space of GANs trained on Fashion-MNIST."""
 
 import io
-import random
 
 import streamlit as st
 
 from core.checkpoints import CheckpointError
-from core.fashion.data import CLASSES, DataMissingError
-from core.gan.explore import arithmetic, latents_npy, move_along_directions, nearest_training_images, to_gif, to_grid
-from core.gan.latent import MAX_SEED
-from core.gan.sample import ARCHS, available, load_generator, model_label
+from core.fashion.data import DataMissingError
+from core.gan.explore import (
+    DIRECTION_STEP,
+    arithmetic,
+    arithmetic_captions,
+    direction_ranges,
+    interpolation_grid,
+    latents_npy,
+    move_along_directions,
+    nearest_training_images,
+    to_gif,
+    to_grid,
+)
+from core.gan.latent import MAX_SEED, random_seed
+from core.gan.task import ALL_CLASSES, FRAMES, SAMPLES, TASK, TRUNCATION
 
-st.title("GAN latent space")
-st.caption("Generators trained on Fashion-MNIST, from the 2014 GAN to a class-conditional GAN. "
-           "A seed fixes the latent vectors, so the same seed gives the same images everywhere.")
-archs = available()
+st.title(TASK.heading)
+st.caption(TASK.intro)
+st.caption("Papers: " + " · ".join(p.markdown() for p in TASK.papers()))
+archs = TASK.available()
 if not archs:
-    st.error("No generator checkpoint is shipped in checkpoints/gan/.")
+    st.error(f"No generator checkpoint is shipped in checkpoints/{TASK.key}/.")
     st.stop()
 
 if "seed" not in st.session_state:
     st.session_state.seed = 0
-c1, c2, c3, c4 = st.columns([2, 2, 1.2, 1])
-arch = c1.selectbox("Model", archs, index=archs.index("cgan") if "cgan" in archs else len(archs) - 1,
-                    format_func=model_label, key="arch")
+c1, c2, c3, c4 = st.columns([2.6, 2, 1.2, 1])
+# A radio, not a select box: the full labels (title and measured FIDs) wrap instead of being cut off.
+arch = c1.radio(TASK.picker, archs, index=archs.index(TASK.default()), format_func=TASK.label, key="arch")
 try:
-    sampler = load_generator(arch)
+    sampler = TASK.load(arch)
 except (CheckpointError, ValueError) as e:
     st.error(str(e))
     st.stop()
-label_name = c2.selectbox("Class", ["All classes", *CLASSES], key="label", disabled=not sampler.conditional)
-label = None if label_name == "All classes" or not sampler.conditional else CLASSES.index(label_name)
+if not sampler.conditional:  # an unconditional model draws every class: the control says so, not "Sneaker"
+    st.session_state.label = ALL_CLASSES
+label_name = c2.selectbox("Class", TASK.class_choices(), key="label", disabled=not sampler.conditional,
+                          help=TASK.class_note(arch))
+if not sampler.conditional:
+    c2.caption(TASK.class_note(arch))
+label = TASK.class_index(label_name) if sampler.conditional else None
 c4.write("")
-if c4.button("🎲 Random"):
-    st.session_state.seed = random.randrange(MAX_SEED)
+if c4.button("Random seed"):
+    st.session_state.seed = random_seed()
 seed = int(c3.number_input("Seed", 0, MAX_SEED, step=1, key="seed"))
+with st.expander("Model card"):
+    st.markdown(TASK.card_markdown(arch))
 
 samples, interp, arith, dirs = st.tabs(["Samples", "Interpolate", "Arithmetic", "Directions"])
 try:
     with samples:
         a, b = st.columns(2)
-        n = a.slider("Images", 1, 64, 32, key="n")
-        trunc = b.slider("Truncation (lower: more typical, less varied)", 0.1, 1.0, 1.0, 0.05, key="trunc")
+        n = a.slider("Images", int(SAMPLES.low), int(SAMPLES.high), int(SAMPLES.default), key="n")
+        trunc = b.slider("Truncation (lower: more typical, less varied)", TRUNCATION.low, TRUNCATION.high,
+                         TRUNCATION.default, TRUNCATION.step, key="trunc")
         grid = to_grid(sampler.sample(n, seed, label, trunc), nrow=8)
-        st.image(grid, caption=f"{ARCHS[arch]}, seed {seed}")
+        st.image(grid, caption=TASK.sample_caption(arch, seed, label_name, n, trunc))
         buf = io.BytesIO()
         grid.save(buf, format="PNG")
         d1, d2 = st.columns(2)
@@ -52,21 +70,29 @@ try:
     with interp:
         a, b, c = st.columns(3)
         seed_b = int(a.number_input("Second seed", 0, MAX_SEED, 1, key="seed_b"))
-        steps = b.slider("Frames", 2, 32, 10, key="steps")
+        steps = b.slider("Frames", int(FRAMES.low), int(FRAMES.high), int(FRAMES.default), key="steps")
         mode = c.radio("Path", ["slerp", "lerp"], horizontal=True, key="mode")
         frames = sampler.interpolate(seed, seed_b, steps, mode, label)
-        st.image(to_grid(frames, nrow=steps), caption=f"seed {seed} → seed {seed_b} ({mode})")
-        st.download_button("Download animated GIF", to_gif(frames), f"interpolation_{seed}_{seed_b}.gif", "image/gif")
+        gif = to_gif(frames)
+        left, right = st.columns([3, 1])
+        left.image(interpolation_grid(frames), caption=f"seed {seed} → seed {seed_b} ({mode}), left to right, then down")
+        right.image(gif, caption="Animation (there and back, looping)")
+        right.download_button("Download animated GIF", gif, f"interpolation_{seed}_{seed_b}.gif", "image/gif")
     with arith:
         cols = st.columns(3)
         sa, sb, sc = (int(col.number_input(f"Seed {k}", 0, MAX_SEED, v, key=f"arith_{k}"))
                       for col, k, v in zip(cols, "ABC", (0, 1, 2), strict=True))
-        st.image(to_grid(arithmetic(sampler, sa, sb, sc, label), nrow=4, scale=4), caption="A | B | C | A − B + C")
+        images = arithmetic(sampler, sa, sb, sc, label)
+        for col, k, caption in zip(st.columns(4), range(4), arithmetic_captions(sa, sb, sc), strict=True):
+            col.image(to_grid(images[k : k + 1], nrow=1, scale=4), caption=caption)
     with dirs:
-        st.caption("Move the seed's latent along the 5 principal directions (GANSpace); below, the closest "
-                   "training images, to check the sample is not memorised.")
+        st.caption("Move the seed's latent along the 5 principal directions (GANSpace); each slider reaches ±2 "
+                   "standard deviations of the latents along its direction. Below, the closest training images, "
+                   "to check the sample is not memorised.")
         left, right = st.columns([1, 1])
-        amounts = [left.slider(f"Direction {i + 1}", -3.0, 3.0, 0.0, 0.25, key=f"dir{i}") for i in range(5)]
+        # Keyed by model: each model's sliders have their own range.
+        amounts = [left.slider(f"Direction {i + 1}", -r, r, 0.0, DIRECTION_STEP, key=f"dir{i}_{arch}")
+                   for i, r in enumerate(direction_ranges(sampler, 5))]
         moved = move_along_directions(sampler, seed, amounts, label)
         right.image(to_grid(moved, nrow=1, scale=6), caption="Sample")
         near, dist = nearest_training_images(moved[0])

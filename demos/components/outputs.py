@@ -1,0 +1,59 @@
+"""Where the Gradio handlers put their outputs, and an image input that hands uploads to `core` undecoded."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import gradio as gr
+from PIL import Image
+
+#: Downloads are written here (one folder per request); removed at exit, and folders older than an hour
+#: are pruned on the way, so a long-running Space does not fill its disk.
+OUTPUTS = tempfile.TemporaryDirectory(prefix="paper-to-demo-outputs-")
+OUTPUT_MAX_AGE_S = 3600
+
+
+def _output_folder(stem: str) -> Path:
+    now = time.time()
+    for old in Path(OUTPUTS.name).iterdir():
+        if now - old.stat().st_mtime > OUTPUT_MAX_AGE_S:
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{stem}-", dir=OUTPUTS.name))
+
+
+def save_outputs(stem: str, items: dict[str, Image.Image | bytes], compress_level: int = 6) -> list[str]:
+    """Write one request's outputs (file name -> PIL image, saved as PNG, or bytes) into a folder of its own
+    and return their paths, in order.
+
+    Images go back to Gradio as files, never as PIL objects: Gradio caches a PIL output under a path named
+    by its content hash with a plain write, so two users receiving the same image at once (same seed, same
+    example) can be served a half-rewritten file (`bench.load` caught it); files are copied atomically."""
+    folder = _output_folder(stem)
+    paths = []
+    for name, item in items.items():
+        path = folder / name
+        if isinstance(item, Image.Image):
+            item.save(path, format="PNG", compress_level=compress_level)
+        else:
+            path.write_bytes(item)
+        paths.append(str(path))
+    return paths
+
+
+def image_input(**kwargs) -> gr.Image:
+    """A `gr.Image` whose upload reaches the handler as a path, undecoded, so that `core.imaging.open_image`
+    validates it and words the error (Gradio's own decoding would fail first, with an internal message).
+    Patched on the instance: a subclass would make Gradio write a .pyi stub beside this file."""
+    comp = gr.Image(type="filepath", **kwargs)
+    decode = comp.preprocess
+
+    def preprocess(payload):
+        if payload is None or not payload.path or (payload.url or "").startswith("data:"):
+            return decode(payload)
+        return payload.path
+
+    comp.preprocess = preprocess
+    return comp

@@ -1,0 +1,69 @@
+"""Streamlit page: Fashion-MNIST classification of an uploaded photo or an example, with the model's view."""
+
+import streamlit as st
+from PIL import Image
+
+from core.checkpoints import CheckpointError
+from core.fashion import CLASSES
+from core.fashion.predict import classify
+from core.fashion.task import SKETCH_SIZE, SKETCH_STROKE, TASK, VIEW_SIZE
+from core.imaging import ImageInputError, open_image
+from core.plots import confusion_matrix_svg
+from demos.components.sketchpad import sketchpad
+
+st.title(TASK.heading)
+st.caption(TASK.intro)
+st.caption("Papers: " + " · ".join(p.markdown() for p in TASK.papers()))
+archs = TASK.available()
+if not archs:
+    st.error(f"No classifier checkpoint is shipped in checkpoints/{TASK.key}/.")
+    st.stop()
+
+left, mid, right = st.columns([1, 1, 1.2])
+with left:
+    arch = st.selectbox(TASK.picker, archs, index=archs.index(TASK.default()), format_func=TASK.label, key="arch")
+    with st.expander("Model card"):
+        st.markdown(TASK.card_markdown(arch))
+    examples = dict(TASK.examples())  # path -> true class
+    source = st.radio("Image", ["Example", "Upload", "Draw"] if examples else ["Upload", "Draw"], horizontal=True,
+                      key="source")
+    if source == "Upload":
+        upload = st.file_uploader("Photo of a garment", key="upload")
+    elif source == "Draw":
+        drawing = sketchpad("sketch", SKETCH_SIZE, SKETCH_STROKE)
+    else:
+        example = st.selectbox("Fashion-MNIST test image, rendered as a photo (true class)", list(examples),
+                               format_func=examples.get, key="example")
+try:
+    if source == "Upload":
+        if upload is None:
+            st.info("Upload a photo, or switch to an example.")
+            st.stop()
+        img = open_image(upload.getvalue())
+    elif source == "Draw":
+        if drawing is None:
+            st.info("Draw a garment on the canvas (dark strokes on white).")
+            st.stop()
+        img = open_image(drawing)
+    else:
+        img = open_image(example)
+    p = classify(img, arch)
+except (ImageInputError, CheckpointError, ValueError) as e:
+    st.error(str(e))
+    st.stop()
+
+if source == "Example":
+    left.image(img, caption=f"Input (true class: {examples[example]})", width="stretch")
+elif source == "Upload":
+    left.image(img, caption="Input", width="stretch")
+with mid:
+    st.subheader(f"{next(iter(p.probabilities))}")
+    for name, prob in p.top(5).items():
+        st.progress(prob, text=f"{name}: {prob:.1%}")
+    st.image(p.view.resize((VIEW_SIZE, VIEW_SIZE), Image.NEAREST), caption="What the model saw (28×28)")
+    st.caption(f"{p.model}: {p.milliseconds:.1f} ms on the CPU")
+with right:
+    st.markdown("**Confusion matrix** on the 10,000 test images (rows: true class)")
+    # Inline SVG: sharp at any size, text in the theme's colour (light or dark). st.html would drop it.
+    st.markdown(confusion_matrix_svg(TASK.card(arch)["metrics"]["confusion_matrix"], CLASSES,
+                                     TASK.confusion_title(arch)), unsafe_allow_html=True)

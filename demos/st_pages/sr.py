@@ -1,0 +1,86 @@
+"""Streamlit page: bicubic vs FSRCNN, side by side, with PSNR/SSIM against a ground truth on request."""
+
+import io
+
+import streamlit as st
+
+from core.checkpoints import CheckpointError
+from core.examples import PHOTOS, example_photo
+from core.imaging import ImageInputError, open_image
+from core.sr import compare as sr
+from core.sr.task import SCALES, TASK
+
+USER_ERRORS = (ImageInputError, CheckpointError, ValueError)
+
+st.title(TASK.heading)
+st.caption(TASK.intro)
+st.caption("Paper: " + " · ".join(p.markdown() for p in TASK.papers()))
+
+left, right = st.columns([1, 2])
+with left:
+    source = st.radio("Image", ["Example photo", "Upload"], horizontal=True, key="source")
+    if source == "Upload":
+        upload = st.file_uploader("Low-resolution image", type=None, key="upload")
+    else:
+        example = st.selectbox("Example (scikit-image)", list(PHOTOS), format_func=PHOTOS.get, key="example")
+    scale = st.radio("Scale", SCALES, format_func=lambda s: f"x{s}", horizontal=True, key="scale")
+    archs = TASK.available(scale)
+    if st.session_state.get("arch") not in archs:  # the previous choice is not shipped at this scale
+        st.session_state.pop("arch", None)
+    arch = st.selectbox(TASK.picker, archs, index=archs.index(TASK.default(scale)) if archs else None,
+                        format_func=TASK.label, key="arch")
+    if arch is None:
+        st.error(f"No upscaler is shipped for x{scale}.")
+        st.stop()
+    st.caption("Measured (PSNR on Y): " + TASK.measured(arch, scale))
+    with st.expander("Model card"):
+        st.markdown(TASK.card_markdown(arch, scale=scale))
+    ground_truth = st.checkbox("Compare with ground truth (downsize my image first, then score)", key="gt")
+
+try:
+    if source == "Upload":
+        if upload is None:
+            st.info("Upload an image, or switch to an example photo.")
+            st.stop()
+        img = open_image(upload.getvalue())
+    else:
+        img = example_photo(example)
+    bar = st.progress(0.0, text=sr.PHASES["bicubic"])
+    c = sr.compare(img, scale, arch, ground_truth, progress=lambda f, phase: bar.progress(0.9 * f, text=phase))
+    bar.progress(0.95, text=sr.PHASES["previews"])
+    before, after = sr.preview(c.bicubic), sr.preview(c.fsrcnn)
+    bar.empty()
+except USER_ERRORS as e:
+    st.error(str(e))
+    st.stop()
+
+
+@st.fragment
+def zoom(c: sr.Comparison) -> None:
+    """The zoomed detail; moving it reruns this fragment only (it is computed from the input, not the result)."""
+    pick = st.toggle("Choose where to zoom", key="zoom_pick")
+    at = None
+    if pick:
+        a, b = st.columns(2)
+        x = a.slider("Across (%)", 0, 100, 50, key="zoom_x")
+        y = b.slider("Down (%)", 0, 100, 50, key="zoom_y")
+        at = (round(x / 100 * (c.lr.width - 1)), round(y / 100 * (c.lr.height - 1)))
+    view = sr.zoom_view(c.lr, c.scale, c.arch, at=at, ground_truth=c.ground_truth)
+    st.image(view.panel, caption="Zoomed detail (nearest-neighbour); the red box shows where")
+
+
+def full_png() -> bytes:
+    """The full-resolution PNG, written only when the download button is pressed."""
+    buf = io.BytesIO()
+    c.fsrcnn.save(buf, format="PNG", compress_level=sr.DOWNLOAD_PNG_LEVEL)
+    return buf.getvalue()
+
+
+with right:
+    a, b = st.columns(2)
+    a.image(before, caption=f"Bicubic ({c.seconds['bicubic'] * 1000:.0f} ms)", width="stretch")
+    b.image(after, caption=f"{c.model} ({c.seconds['model'] * 1000:.0f} ms)", width="stretch")
+    zoom(c)
+    st.markdown(c.summary())
+    st.download_button("Download the FSRCNN result (full-resolution PNG)", full_png, c.file_name(), "image/png",
+                       on_click="ignore", key="download")

@@ -1,0 +1,18 @@
+"""One module per Gradio tab, named by its task's key (`core.tasks`): `build(task, demo)` lays the tab out and
+wires its own events, the start-up ones included."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from core.checkpoints import CheckpointError
+from core.imaging import ImageInputError
+from core.tasks import Task
+
+USER_ERRORS = (ImageInputError, CheckpointError, ValueError)
+
+
+def header(task: Task) -> gr.Markdown:
+    """The tab's heading, introduction and paper links: the same words as the Streamlit page (from the task)."""
+    papers = " · ".join(p.markdown() for p in task.papers())
+    return gr.Markdown(f"### {task.heading}\n{task.intro}\n\nPapers: {papers}")

@@ -1,0 +1,108 @@
+"""The Classify tab: Fashion-MNIST classification of an uploaded photo or a drawing."""
+
+from __future__ import annotations
+
+import gradio as gr
+from PIL import Image
+
+from core.fashion import CLASSES
+from core.fashion.predict import classify
+from core.fashion.task import SKETCH_SIZE, SKETCH_STROKE, VIEW_SIZE, ClassifyTask
+from core.imaging import open_image
+from core.plots import confusion_matrix_svg
+from demos.components.drawing import drawing_pad
+from demos.components.outputs import image_input, save_outputs
+from demos.tabs import USER_ERRORS, header
+
+PHOTO, DRAWING = "photo", "drawing"  # which input the answer on screen is about
+
+
+def build(task: ClassifyTask, demo: gr.Blocks) -> None:
+    header(task)
+    archs = task.available()
+    if not archs:
+        gr.Markdown(f"No classifier checkpoint is shipped in `checkpoints/{task.key}/`.")
+        return
+
+    def answer(img, arch: str):
+        try:
+            p = classify(open_image(img), arch)
+        except USER_ERRORS as e:
+            raise gr.Error(str(e)) from e
+        (view,) = save_outputs("classify", {"model_view.png": p.view.resize((VIEW_SIZE, VIEW_SIZE), Image.NEAREST)})
+        return p.top(5), view, f"**{p.model}**: {p.milliseconds:.1f} ms on the CPU"
+
+    def drawn(sketch: dict | None):
+        """The drawing, or None while the canvas is empty."""
+        composite = (sketch or {}).get("composite")
+        return None if composite is None or composite.getextrema()[-1] == (0, 0) else composite
+
+    def run_classify(path: str | None, arch: str):
+        """An uploaded photo -> (top-5 label dict, the model's 28x28 view, timing markdown)."""
+        if not path:
+            raise gr.Error("Please upload a photo or pick an example first.")
+        return answer(path, arch)
+
+    def run_classify_drawing(sketch: dict | None, arch: str):
+        """The sketchpad -> the same outputs as `run_classify`."""
+        drawing = drawn(sketch)
+        if drawing is None:
+            raise gr.Error("Draw a garment first (dark strokes on the white canvas).")
+        return answer(drawing, arch)
+
+    def reanswer(source: str, path: str | None, sketch: dict | None, arch: str):
+        """After a model switch: the new model's answer for the input on screen, or nothing (never the old
+        model's answer under the new model's name)."""
+        img = path if source == PHOTO else drawn(sketch)
+        return answer(img, arch) if img else (None, None, "")
+
+    def show_model(arch: str):
+        try:
+            cm = task.card(arch)["metrics"]["confusion_matrix"]
+            return confusion_matrix_svg(cm, CLASSES, task.confusion_title(arch)), task.card_markdown(arch)
+        except USER_ERRORS as e:
+            raise gr.Error(str(e)) from e
+
+    source = gr.State(PHOTO)
+    # The answer's components are made first (rendered in the middle column) so the examples can fill them.
+    label = gr.Label(num_top_classes=5, show_label=False, elem_id="classify-label", render=False)
+    view = gr.Image(show_label=False, format="png", height=VIEW_SIZE + 16, elem_id="classify-view",
+                    buttons=["download"], render=False)
+    timing = gr.Markdown(elem_id="classify-timing", render=False)
+    outputs = [label, view, timing]
+    with gr.Row():
+        with gr.Column(scale=4):
+            arch = gr.Dropdown(task.choices(), value=task.default(), label=task.picker, elem_id="classify-model")
+            with gr.Tab("Photo") as photo_tab:
+                inp = image_input(label="Photo of a garment", elem_id="classify-input", height=280)
+                btn = gr.Button("Classify", variant="primary")
+                examples = task.examples()
+                if examples:
+                    # Each row holds the model too, so a cached answer is always the picker's model's.
+                    gr.Examples([[str(p), task.default()] for p, _ in examples], inputs=[inp, arch], outputs=outputs,
+                                fn=run_classify, cache_examples=True, cache_mode="lazy",
+                                label="Fashion-MNIST test images, rendered as photos (true class; default model)",
+                                example_labels=[truth for _, truth in examples])
+            with gr.Tab("Draw") as draw_tab:
+                pad = drawing_pad(demo, elem_id="classify-sketch", size=SKETCH_SIZE, stroke=SKETCH_STROKE,
+                                  label="Draw a garment (dark strokes on white)")
+                draw_btn = gr.Button("Classify drawing", variant="primary")
+            with gr.Accordion("Model card", open=False):
+                card = gr.Markdown(task.card_markdown(task.default()), elem_id="classify-card")
+        with gr.Column(scale=3):
+            gr.Markdown("**Top-5 probabilities**")
+            label.render()
+            gr.Markdown("**What the model saw** (28×28, enlarged)")
+            view.render()
+            timing.render()
+        with gr.Column(scale=5, min_width=420):
+            gr.Markdown("**Confusion matrix** on the 10,000 test images (rows: true class)")
+            plot = gr.HTML(elem_id="classify-confusion")
+
+    btn.click(run_classify, [inp, arch], outputs, api_name="classify")
+    draw_btn.click(run_classify_drawing, [pad, arch], outputs, api_name="classify_drawing")
+    photo_tab.select(lambda: PHOTO, None, source, api_name=False)
+    draw_tab.select(lambda: DRAWING, None, source, api_name=False)
+    arch.change(reanswer, [source, inp, pad, arch], outputs, api_name=False).then(
+        show_model, arch, [plot, card], api_name=False)
+    demo.load(show_model, arch, [plot, card], api_name=False)

@@ -1,0 +1,195 @@
+"""The GAN tab: sample, interpolate, do latent arithmetic and move along principal directions.
+
+The model, class and seed on the left drive every view: changing any of them redraws all four at once."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from core.fashion.data import DataMissingError
+from core.gan.explore import (
+    arithmetic,
+    arithmetic_captions,
+    direction_ranges,
+    interpolation_grid,
+    latents_npy,
+    move_along_directions,
+    nearest_training_images,
+    to_gif,
+    to_grid,
+)
+from core.gan.latent import MAX_SEED, random_seed
+from core.gan.task import ALL_CLASSES, FRAMES, SAMPLES, TRUNCATION, GanTask, Range
+from demos.components.outputs import save_outputs
+from demos.tabs import USER_ERRORS, header
+
+N_DIRECTIONS = 5
+
+
+def _slider(r: Range, label: str, **kwargs) -> gr.Slider:
+    return gr.Slider(r.low, r.high, r.default, step=r.step, label=label, **kwargs)
+
+
+def _seed_box(value: int, label: str, **kwargs) -> gr.Number:
+    return gr.Number(value, precision=0, minimum=0, maximum=MAX_SEED, label=label, **kwargs)
+
+
+def build(task: GanTask, demo: gr.Blocks) -> None:
+    header(task)
+    archs = task.available()
+    if not archs:
+        gr.Markdown(f"No generator checkpoint is shipped in `checkpoints/{task.key}/`.")
+        return
+    first = task.default()
+    with gr.Row():
+        # Controls on the left: the class list opens over the seed box, never over a slider that would take
+        # the mouse release as its own; a radio shows the models' full labels.
+        with gr.Column(scale=1, min_width=330):
+            arch = gr.Radio(task.choices(), value=first, label=task.picker, elem_id="gan-model")
+            label = gr.Dropdown(task.class_choices(), value=ALL_CLASSES, label="Class", elem_id="gan-class",
+                                info=task.class_note(first), interactive=task.conditional(first))
+            with gr.Row(equal_height=True):
+                seed = _seed_box(0, "Seed", elem_id="gan-seed", min_width=120)
+                dice = gr.Button("Random seed", elem_id="gan-dice", min_width=120)
+            with gr.Accordion("Model card", open=False):
+                card = gr.Markdown(task.card_markdown(first), elem_id="gan-card")
+        with gr.Column(scale=3):
+            with gr.Tab("Samples"):
+                with gr.Row():
+                    n = _slider(SAMPLES, "Images", elem_id="gan-images")
+                    trunc = _slider(TRUNCATION, "Truncation (lower: more typical, less varied)")
+                caption = gr.Markdown(elem_id="gan-caption")
+                grid = gr.Image(show_label=False, format="png", elem_id="gan-grid", buttons=["download", "fullscreen"])
+                files = gr.File(label="Download: grid (PNG) and latent vectors (.npy)", file_count="multiple")
+            with gr.Tab("Interpolate"):
+                with gr.Row():
+                    seed_b = _seed_box(1, "Second seed")
+                    steps = _slider(FRAMES, "Frames")
+                    mode = gr.Radio(["slerp", "lerp"], value="slerp", label="Path")
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        gr.Markdown("**Frames**, from the seed to the second seed (left to right, then down)")
+                        strip = gr.Image(show_label=False, format="png", elem_id="gan-strip")
+                    with gr.Column(scale=1, min_width=160):
+                        gr.Markdown("**Animation** (there and back, looping)")
+                        gif = gr.Image(show_label=False, type="filepath", elem_id="gan-gif")
+            with gr.Tab("Arithmetic"):
+                with gr.Row():
+                    sa, sb, sc = (_seed_box(v, f"Seed {k}") for k, v in zip("ABC", (0, 1, 2), strict=True))
+                with gr.Row():
+                    arith, arith_caps = [], []
+                    for k in range(4):
+                        with gr.Column(min_width=120):
+                            arith.append(gr.Image(show_label=False, format="png", elem_id=f"gan-arith-{k}",
+                                                  buttons=["download"]))
+                            arith_caps.append(gr.Markdown(elem_id=f"gan-arith-caption-{k}"))
+            with gr.Tab("Directions"):
+                gr.Markdown("Move the seed's latent along the 5 principal directions of the latent space (GANSpace). "
+                            "Each slider reaches ±2 standard deviations of the latents along its direction: "
+                            "further out, the generator never saw its input. Below: the closest training "
+                            "images, to check the sample is not memorised.")
+                reach = direction_ranges(task.load(first), N_DIRECTIONS)
+                with gr.Row():
+                    with gr.Column():
+                        amounts = [gr.Slider(-r, r, 0, step=0.05, label=f"Direction {i + 1}", elem_id=f"gan-dir-{i}")
+                                   for i, r in enumerate(reach)]
+                    with gr.Column():
+                        gr.Markdown("**Sample**, moved along the directions")
+                        moved = gr.Image(show_label=False, format="png", elem_id="gan-moved")
+                near_text = gr.Markdown(elem_id="gan-near-caption")
+                near = gr.Image(show_label=False, format="png", elem_id="gan-near")
+
+    def sampler(arch: str):
+        try:
+            return task.load(arch)
+        except USER_ERRORS as e:
+            raise gr.Error(str(e)) from e
+
+    def class_of(s, name: str) -> int | None:
+        return task.class_index(name) if s.conditional else None
+
+    def show_model(arch: str):
+        """The class control, model card and direction ranges for this model."""
+        cond = task.conditional(arch)
+        klass = gr.Dropdown(interactive=cond, info=task.class_note(arch), **({} if cond else {"value": ALL_CLASSES}))
+        sliders = [gr.Slider(minimum=-r, maximum=r, value=0) for r in direction_ranges(sampler(arch), N_DIRECTIONS)]
+        return klass, task.card_markdown(arch), *sliders
+
+    def run_sample(arch: str, seed: float, label: str, n: float, truncation: float):
+        """(sample grid, [grid PNG, latents .npy] to download, caption)."""
+        s = sampler(arch)
+        try:
+            images = s.sample(int(n), int(seed), class_of(s, label), float(truncation))
+            text = task.sample_caption(arch, int(seed), label, int(n), float(truncation))
+        except ValueError as e:
+            raise gr.Error(str(e)) from e
+        out = save_outputs(f"samples-{int(seed)}", {"grid.png": to_grid(images, nrow=8),
+                                                    "latents.npy": latents_npy(s, int(n), int(seed), float(truncation))})
+        return out[0], out, text
+
+    def run_interpolate(arch: str, seed_a: float, seed_b: float, steps: float, mode: str, label: str):
+        """(frames wrapped into rows, animated GIF path)."""
+        s = sampler(arch)
+        try:
+            frames = s.interpolate(int(seed_a), int(seed_b), int(steps), mode, class_of(s, label))
+        except ValueError as e:
+            raise gr.Error(str(e)) from e
+        return save_outputs("interpolation", {"frames.png": interpolation_grid(frames), "frames.gif": to_gif(frames)})
+
+    def run_arithmetic(arch: str, a: float, b: float, c: float, label: str):
+        """(A, B, C, A − B + C images, then their four captions)."""
+        s = sampler(arch)
+        try:
+            images = arithmetic(s, int(a), int(b), int(c), class_of(s, label))
+        except ValueError as e:
+            raise gr.Error(str(e)) from e
+        paths = save_outputs("arithmetic", {f"{k}.png": to_grid(images[k : k + 1], nrow=1, scale=4) for k in range(4)})
+        return *paths, *(f"**{t}**" for t in arithmetic_captions(int(a), int(b), int(c)))
+
+    def run_directions(arch: str, seed: float, label: str, *amounts: float):
+        """(moved sample, nearest training images or None, their caption)."""
+        s = sampler(arch)
+        try:
+            image = move_along_directions(s, int(seed), list(amounts), class_of(s, label))
+        except ValueError as e:
+            raise gr.Error(str(e)) from e
+        (moved,) = save_outputs("directions", {"sample.png": to_grid(image, nrow=1, scale=6)})
+        try:
+            near, dist = nearest_training_images(image[0])
+        except DataMissingError as e:  # the sample still shows; only the memorisation check needs the data
+            return moved, None, f"Nearest training images: unavailable ({e})"
+        (nearest,) = save_outputs("nearest", {"nearest.png": to_grid(near, nrow=5, scale=3)})
+        return moved, nearest, ("**Nearest training images** (L2 distance in pixels): "
+                                + ", ".join(f"{d:.2f}" for d in dist))
+
+    sample_io = ([arch, seed, label, n, trunc], [grid, files, caption])
+    interp_io = ([arch, seed, seed_b, steps, mode, label], [strip, gif])
+    arith_io = ([arch, sa, sb, sc, label], [*arith, *arith_caps])
+    dir_io = ([arch, seed, label, *amounts], [moved, near, near_text])
+
+    def redraw_all(event):
+        """Chain every view after `event`: the shared controls drive all four."""
+        return (event.then(run_sample, *sample_io, api_name=False).then(run_interpolate, *interp_io, api_name=False)
+                .then(run_arithmetic, *arith_io, api_name=False).then(run_directions, *dir_io, api_name=False))
+
+    # A model change first sets the class control, card and slider ranges, then redraws; a class or seed
+    # change (typed, arrows, or the dice) redraws at once. `.input` on the class: only the user's own picks,
+    # not the reset a model change makes (that one is redrawn already). Each view's own controls redraw it
+    # alone, and name its API endpoint.
+    redraw_all(arch.change(show_model, arch, [label, card, *amounts], api_name=False))
+    redraw_all(gr.on([label.input, seed.change], lambda: None, None, None, api_name=False, trigger_mode="always_last"))
+    dice.click(random_seed, None, seed, api_name=False)
+    gr.on([n.release, trunc.release], run_sample, *sample_io, api_name="sample", trigger_mode="always_last")
+    gr.on([seed_b.change, steps.release, mode.change], run_interpolate, *interp_io, api_name="interpolate",
+          trigger_mode="always_last")
+    gr.on([sa.change, sb.change, sc.change], run_arithmetic, *arith_io, api_name="arithmetic",
+          trigger_mode="always_last")
+    gr.on([s.release for s in amounts], run_directions, *dir_io, api_name="directions", trigger_mode="always_last")
+    redraw_all(demo.load(lambda: None, None, None, api_name=False))
+
+    examples = task.examples()
+    if examples:
+        gr.Examples([[a, c, s_] for a, c, s_ in examples], inputs=[arch, label, seed], outputs=[grid, files, caption],
+                    fn=lambda a, c, s_: run_sample(a, s_, c, SAMPLES.default, TRUNCATION.default),
+                    cache_examples=True, cache_mode="lazy", label="Examples (model, class, seed)",
+                    example_labels=[task.example_label(*e) for e in examples])

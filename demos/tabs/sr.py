@@ -1,0 +1,109 @@
+"""The Upscale tab: bicubic vs FSRCNN on an uploaded or example photo."""
+
+from __future__ import annotations
+
+import gradio as gr
+from gradio import utils as gradio_utils
+
+from core.examples import PHOTOS, example_photo_files
+from core.imaging import open_image
+from core.sr import compare as sr
+from core.sr.task import SCALES, UpscaleTask
+from demos.components.outputs import image_input, save_outputs
+from demos.tabs import USER_ERRORS, header
+
+
+def build(task: UpscaleTask, demo: gr.Blocks) -> None:
+    header(task)
+    scales = [f"x{s}" for s in SCALES]
+    with gr.Row():
+        with gr.Column(scale=1):
+            inp = image_input(label="Low-resolution image", elem_id="upscale-input", height=320)
+            scale = gr.Radio(scales, value=scales[0], label="Scale", elem_id="upscale-scale")
+            # The list shows only what is shipped at the chosen scale (narrowed on load and on every scale change).
+            # allow_custom_value: an example sets scale and model at once, e.g. x3 with FSRCNN-s, before the list
+            # is narrowed to x3's; the handler still refuses a model that is not shipped at the scale, by name.
+            arch = gr.Dropdown(task.choices(), value=task.default(SCALES[0]), label=task.picker, elem_id="upscale-model",
+                               allow_custom_value=True)
+            info = gr.Markdown(elem_id="upscale-measured")
+            with gr.Accordion("Model card", open=False):
+                card = gr.Markdown(elem_id="upscale-card")
+            gt = gr.Checkbox(False, label="Compare with ground truth (downsize my image first, then score)")
+            btn = gr.Button("Upscale", variant="primary")
+        with gr.Column(scale=2):
+            slider = gr.ImageSlider(label="Bicubic ◀ ▶ FSRCNN (scroll to zoom, drag to pan)", elem_id="upscale-output")
+            # No label over the image: Gradio draws it on the panel's top-left corner, where the overview is.
+            gr.Markdown("**Zoomed detail**, nearest-neighbour: the red box on the overview shows where; "
+                        "click the overview to move it.")
+            zoom = gr.Image(show_label=False, type="filepath", interactive=False, elem_id="upscale-zoom")
+            stats = gr.Markdown(label="Timing and quality", elem_id="upscale-stats")
+            download = gr.File(label="Download the FSRCNN result (full-resolution PNG)", elem_id="upscale-download")
+    outputs = [slider, zoom, stats, download]
+
+    def run_upscale(path: str | None, scale: str, arch: str, ground_truth: bool, progress=gr.Progress()):
+        """(before/after previews for the slider, zoom panel, summary markdown, full-resolution PNG to download)."""
+        if not path:
+            raise gr.Error("Please upload an image or pick an example first.")
+        try:
+            img = open_image(path)
+            s = task.parse_scale(scale)
+            c = sr.compare(img, s, arch, ground_truth, progress=lambda f, phase: progress(0.8 * f, desc=phase))
+            panel = sr.zoom_view(c.lr, s, arch, ground_truth=c.ground_truth).panel
+        except USER_ERRORS as e:
+            raise gr.Error(str(e)) from e
+        progress(0.85, desc=sr.PHASES["previews"])
+        (bic, bic_ext), (up, up_ext) = sr.previews(c).values()
+        items = {f"bicubic_preview.{bic_ext}": bic, f"fsrcnn_preview.{up_ext}": up, "zoom.png": panel}
+        progress(0.9, desc=sr.PHASES["png"])
+        items[c.file_name()] = c.fsrcnn
+        before, after, zoom_path, full = save_outputs("upscale", items, compress_level=sr.DOWNLOAD_PNG_LEVEL)
+        return (before, after), zoom_path, c.summary(), full
+
+    def move_zoom(path: str | None, scale: str, arch: str, ground_truth: bool, evt: gr.SelectData):
+        """A click on the overview re-centres the zoom there (computed from the input alone, so it is quick)."""
+        try:
+            s = task.parse_scale(scale)
+            lr, truth = sr.prepare(open_image(path), s, ground_truth)
+            at = sr.overview_lr_point(lr.size, *evt.index)
+            if at is None:
+                return gr.skip()
+            panel = sr.zoom_view(lr, s, arch, at=at, ground_truth=truth).panel
+        except USER_ERRORS as e:
+            raise gr.Error(str(e)) from e
+        return save_outputs("zoom", {"zoom.png": panel})[0]
+
+    def clear_outputs():
+        """A control that changes what the outputs mean clears them: no stale result stays on screen."""
+        return None, None, "", None
+
+    def show_models(scale: str, arch: str):
+        """The model picker offers only what is shipped at this scale; the note and card follow the choice."""
+        s = task.parse_scale(scale)
+        arch = arch if arch in task.available(s) else task.default(s)
+        return gr.Dropdown(choices=task.choices(s), value=arch), *show_model(scale, arch)
+
+    def show_model(scale: str, arch: str) -> tuple[str, str]:
+        s = task.parse_scale(scale)
+        return "Measured (PSNR on Y): " + task.measured(arch, s), task.card_markdown(arch, scale=s)
+
+    btn.click(run_upscale, [inp, scale, arch, gt], outputs, api_name="upscale", concurrency_limit=2)
+    # `.input` and `.upload` fire on the user's own changes only: an example click sets the controls and its
+    # cached outputs together, and must not clear them.
+    for event in (scale.input, arch.input, gt.input, inp.upload, inp.clear):
+        event(clear_outputs, None, outputs, api_name=False, queue=False, show_progress="hidden")
+    scale.change(show_models, [scale, arch], [arch, info, card], api_name=False)
+    arch.change(show_model, [scale, arch], [info, card], api_name=False)
+    zoom.select(move_zoom, [inp, scale, arch, gt], zoom, api_name=False, show_progress="minimal")
+    demo.load(show_models, [scale, arch], [arch, info, card], api_name=False)
+
+    files = {p.stem: str(p) for p in example_photo_files()}
+    rows = sr.examples()
+    ex = gr.Examples(
+        [[files[p], f"x{s}", a, False] for p, s, a in rows], inputs=[inp, scale, arch, gt], outputs=outputs,
+        fn=run_upscale, cache_examples=True, cache_mode="lazy", label="Examples (scikit-image photos; answered from a cache after the first click)",
+        example_labels=[f"{PHOTOS[p]} · x{s} · {task.title(a)}" for p, s, a in rows],
+    )
+    # Gradio keys its cache folder by the component's number; key it by the examples and their checkpoints'
+    # sha256 instead, so that a retrained checkpoint is never answered from an old cache.
+    ex.cached_folder = gradio_utils.get_cache_folder() / f"upscale-{sr.examples_key()}"
+    ex.cached_file, ex.cached_indices_file = ex.cached_folder / "log.csv", ex.cached_folder / "indices.csv"
