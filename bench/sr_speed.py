@@ -1,8 +1,12 @@
-"""FSRCNN speed: CPU latency on a 512x512 input vs Pillow bicubic; GPU throughput where CUDA exists.
+"""FSRCNN speed on this CPU, against its own plain-GEMM rate; peak memory of a large upscale; GPU throughput.
 
-    python -m bench.sr_speed [--size 512] [--runs 7] [--threads N]
+    python -m bench.sr_speed [--runs 5] [--threads N] [--tile T] [--memory]
 
-Prints a Markdown table (median of `--runs` runs after one warm-up).
+The "bound" is the time FSRCNN's arithmetic would take at this CPU's plain-GEMM rate, measured in the same run
+with the same threads (a 1x1 256->256 convolution on 128x128, best of `--runs`): FSRCNN (d, s, m) costs
+2 * (25d + ds + 9ms^2 + sd + 81d) FLOP per LR pixel (24,928 for (56, 12, 4)). The ratio is the whole
+`load_upscaler(s)(img)` call (colour conversion, bicubic chroma and tiling included; best of `--runs` after a
+warm-up) over that bound. `--memory` measures the peak resident memory of a 4000x3000 photo at x2 in a fresh process.
 """
 
 from __future__ import annotations
@@ -11,36 +15,75 @@ import argparse
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 
 import torch
+import torch.nn.functional as F
 
 from core.examples import example_photo
-from core.sr import available, bicubic, load_upscaler
+from core.sr import TASK, bicubic, load_upscaler
+
+#: (scale, LR width, LR height): the cases the ratio is reported for.
+CASES = ((2, 512, 512), (3, 512, 512), (4, 1200, 800))
 
 
-def median_seconds(fn, runs: int) -> float:
+def best_seconds(fn, runs: int) -> float:
     fn()  # warm-up
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return min(times)
 
 
-def cpu_table(size: int, runs: int) -> list[str]:
-    img = example_photo("astronaut").resize((size, size))
-    rows = ["| model | input | output | FSRCNN (ms) | bicubic (ms) | FSRCNN / bicubic |", "|---|---|---|---|---|---|"]
-    for arch, scale in sorted(available(), key=lambda a: (a[1], a[0])):
-        up = load_upscaler(scale, arch)
-        t_sr = median_seconds(lambda up=up: up(img), runs)
-        t_bic = median_seconds(lambda s=scale: bicubic(img, s), runs)
-        rows.append(
-            f"| {up.card.get('title', up.name)} | {size}×{size} | {size * scale}×{size * scale} "
-            f"| {t_sr * 1000:.0f} | {t_bic * 1000:.1f} | {t_sr / t_bic:.0f}× |"
-        )
+def gemm_rate(runs: int) -> float:
+    """This CPU's plain-GEMM rate (FLOP/s): a 1x1 256->256 convolution on a 128x128 input."""
+    x, w = torch.randn(1, 256, 128, 128), torch.randn(256, 256, 1, 1)
+    with torch.inference_mode():
+        t = best_seconds(lambda: F.conv2d(x, w), max(runs, 5))
+    return 2 * 256 * 256 * 128 * 128 / t
+
+
+def flop_per_lr_pixel(config: dict) -> int:
+    """FLOP (2 per multiply-add) of FSRCNN (d, s, m) per LR pixel: the deconvolution counts its 81 real taps."""
+    d, s, m = config["d"], config["s"], config["m"]
+    return 2 * (25 * d + d * s + 9 * m * s * s + s * d + 81 * d)
+
+
+def photo(w: int, h: int):
+    return example_photo("astronaut").resize((w, h))
+
+
+def ratio_table(runs: int, rate: float, tile: int | None) -> list[str]:
+    rows = ["| model | input → output | FLOP | bound (ms) | whole call (ms) | ratio | FSRCNN / bicubic |",
+            "|---|---|---|---|---|---|---|"]
+    for scale, w, h in CASES:
+        for arch in TASK.available(scale):
+            up = load_upscaler(scale, arch)
+            if tile:
+                up.tile = tile
+            img = photo(w, h)
+            flop = flop_per_lr_pixel(up.card["config"]) * w * h
+            t = best_seconds(lambda up=up, img=img: up(img), runs)
+            t_bic = best_seconds(lambda img=img, s=scale: bicubic(img, s), runs)
+            bound = flop / rate
+            rows.append(f"| {up.card.get('title', up.name)} | {w}×{h} → {w * scale}×{h * scale} | {flop / 1e9:.2f} G "
+                        f"| {bound * 1000:.0f} | {t * 1000:.0f} | {t / bound:.1f}× | {t / t_bic:.0f}× |")
     return rows
+
+
+def peak_memory_mb(w: int = 4000, h: int = 3000, scale: int = 2) -> tuple[float, float]:
+    """(peak RSS before the call, peak RSS after it) in MB of a fresh process that upscales a `w`x`h` photo."""
+    code = (f"import resource; from bench.sr_speed import photo; from core.sr import load_upscaler; "
+            f"up = load_upscaler({scale}); img = photo({w}, {h}); "
+            f"base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; out = up(img); "
+            f"print(base / 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after = map(float, res.stdout.split()[-2:])
+    return before, after
 
 
 def gpu_table(runs: int) -> list[str]:
@@ -55,7 +98,7 @@ def gpu_table(runs: int) -> list[str]:
             model(y)
         torch.cuda.synchronize()
 
-    t = median_seconds(step, runs)
+    t = statistics.median([best_seconds(step, 1) for _ in range(runs)])
     mp = 1920 * 1080 * 4 / 1e6
     return ["| GPU | 1920×1080 → x2 (Y) | ms | output MP/s |", "|---|---|---|---|",
             f"| {torch.cuda.get_device_name()} | 3840×2160 | {t * 1000:.1f} | {mp / t:.0f} |"]
@@ -63,15 +106,24 @@ def gpu_table(runs: int) -> list[str]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--size", type=int, default=512)
-    p.add_argument("--runs", type=int, default=7)
+    p.add_argument("--runs", type=int, default=5)
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--tile", type=int, help="LR tile side (default: the upscaler's)")
+    p.add_argument("--memory", action="store_true", help="also measure the peak memory of 4000x3000 at x2")
     args = p.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"{torch.get_num_threads()} torch threads, torch {torch.__version__}; median of {args.runs} runs\n")
-    print("\n".join(cpu_table(args.size, args.runs)))
+          f"{torch.get_num_threads()} torch threads, torch {torch.__version__}; load average {load:.1f}; "
+          f"best of {args.runs} runs\n")
+    rate = gemm_rate(args.runs)
+    print(f"Plain-GEMM rate (1x1 conv 256->256 on 128x128): {rate / 1e9:.0f} GFLOP/s\n")
+    print("\n".join(ratio_table(args.runs, rate, args.tile)))
+    if args.memory:
+        before, after = peak_memory_mb()
+        print(f"\nPeak RSS, 4000×3000 at x2 (8000×6000 output): {after:.0f} MB "
+              f"({before:.0f} MB before the call: model, input photo, libraries)")
     print()
     print("\n".join(gpu_table(args.runs)))
 

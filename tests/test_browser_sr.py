@@ -1,0 +1,187 @@
+"""The Upscale tab as a person uses it: headless Chromium (Debian's) driven by Playwright, at 1440x900.
+
+`SAVE_SCREENSHOTS=<folder>` keeps the screenshots (look at them: they are what a user sees).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from core.examples import example_photo
+from core.sr import TASK
+from core.sr.compare import OVERVIEW_SIDE, PREVIEW_SIDE
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+pytestmark = pytest.mark.skipif(("fsrcnn", 2) not in TASK.pairs(), reason="no shipped FSRCNN x2 checkpoint")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def page():
+    from playwright.sync_api import sync_playwright
+
+    from demos.gradio_app import build_demo, launch
+
+    assert Path(CHROMIUM).is_file(), "Chromium is missing: `make setup` installs the Debian package chromium"
+    demo = build_demo()
+    launch(demo, server_port=_free_port(), prevent_thread_lock=True, quiet=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pg = browser.new_page(viewport={"width": 1440, "height": 900})
+        pg.goto(demo.local_url)
+        pg.get_by_role("tab", name="Upscale").click()
+        yield pg
+        browser.close()
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("photos")
+    paths = {"cat": folder / "cat.png", "big": folder / "coffee_1200x800.png"}
+    example_photo("chelsea").save(paths["cat"])
+    example_photo("coffee").resize((1200, 800)).save(paths["big"])
+    return paths
+
+
+def _screenshot(page, name: str) -> None:
+    folder = os.environ.get("SAVE_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def _natural_size(page, selector: str, timeout: float = 120_000) -> list[int]:
+    loc = page.locator(selector).first
+    loc.wait_for(timeout=timeout)
+    page.wait_for_function("(el) => el.complete && el.naturalWidth > 0", arg=loc.element_handle(), timeout=timeout)
+    return loc.evaluate("(el) => [el.naturalWidth, el.naturalHeight]")
+
+
+def _choose_scale(page, scale: int) -> None:
+    page.locator("#upscale-scale").get_by_text(f"x{scale}", exact=True).click()
+
+
+def _model_options(page) -> list[str]:
+    page.locator("#upscale-model input").click()
+    options = page.get_by_role("option")
+    options.first.wait_for()
+    texts = [t.strip().split("\n")[-1].strip() for t in options.all_inner_texts()]  # "✓\nname" when selected
+    page.keyboard.press("Escape")
+    return texts
+
+
+def _upscale(page, path: Path, scale: int) -> float:
+    page.locator("#upscale-input input[type=file]").set_input_files(str(path))
+    page.locator("#upscale-input img").first.wait_for()
+    _choose_scale(page, scale)
+    t0 = time.perf_counter()
+    page.get_by_role("button", name="Upscale", exact=True).click()
+    _natural_size(page, "#upscale-output img")
+    page.locator("#upscale-download a").first.wait_for(timeout=120_000)
+    return time.perf_counter() - t0
+
+
+def _red_box(page) -> tuple[float, float] | None:
+    """Centre of the red outline on the zoom panel's overview, read from the pixels the browser shows."""
+    return page.locator("#upscale-zoom img").first.evaluate(
+        """(img, side) => {
+            const c = document.createElement('canvas'); c.width = side; c.height = side;
+            const g = c.getContext('2d'); g.drawImage(img, 0, 0, side, side, 0, 0, side, side);
+            const d = g.getImageData(0, 0, side, side).data; let n = 0, sx = 0, sy = 0;
+            for (let i = 0; i < d.length; i += 4) if (d[i] > 200 && d[i + 1] < 60 && d[i + 2] < 60) {
+                n++; sx += (i / 4) % side; sy += Math.floor(i / 4 / side); }
+            return n > 20 ? [sx / n, sy / n] : null; }""", OVERVIEW_SIDE)
+
+
+def test_picker_offers_only_what_is_shipped_at_each_scale(page):
+    for scale in (2, 3, 4, 2):
+        _choose_scale(page, scale)
+        expected = [TASK.label(a) for a in TASK.available(scale)]
+        page.wait_for_function("(n) => document.querySelector('#upscale-model input').value !== ''", arg=None)
+        assert _model_options(page) == expected, f"x{scale}"
+
+
+def test_changing_the_scale_clears_the_previous_result(page, photos):
+    _upscale(page, photos["cat"], 2)
+    page.locator("#upscale-zoom img").first.wait_for()
+    assert "451×300 → 902×600" in page.locator("#upscale-stats").inner_text()
+    _screenshot(page, "upscale_result")
+    _choose_scale(page, 4)
+    page.locator("#upscale-output img").first.wait_for(state="detached", timeout=10_000)
+    page.locator("#upscale-download a").first.wait_for(state="detached", timeout=10_000)
+    assert page.locator("#upscale-zoom img").count() == 0 and "902×600" not in page.locator("#upscale-stats").inner_text()
+    _screenshot(page, "upscale_cleared")
+
+
+def test_large_image_returns_previews_and_a_full_resolution_download(page, photos):
+    seconds = _upscale(page, photos["big"], 4)
+    assert _natural_size(page, "#upscale-output img") == [PREVIEW_SIDE, round(PREVIEW_SIDE * 2 / 3)]
+    with page.expect_download() as dl:
+        page.locator("#upscale-download a").first.click()
+    full = Image.open(dl.value.path())
+    assert full.size == (4800, 3200) and full.format == "PNG" and dl.value.suggested_filename == "fsrcnn_x4.png"
+    assert "1200×800 → 4800×3200" in page.locator("#upscale-stats").inner_text()
+    print(f"1200x800 at x4 in the browser: {seconds:.1f} s")  # noqa: T201 (reported by -s)
+    _screenshot(page, "upscale_large")
+
+
+def test_zoom_marks_its_crop_and_a_click_moves_it(page, photos):
+    _upscale(page, photos["cat"], 2)
+    _natural_size(page, "#upscale-zoom img")
+    before = _red_box(page)
+    assert before is not None, "the overview shows no red box"
+    img = page.locator("#upscale-zoom img").first
+    box = img.bounding_box()
+    natural_w = img.evaluate("(el) => el.naturalWidth")
+    k = box["width"] / natural_w  # the panel is shown scaled to fit
+    target = (40, 150)  # overview pixels: left edge, lower half (the detail box is on the cat's head)
+    src = img.get_attribute("src")
+    page.mouse.click(box["x"] + target[0] * k, box["y"] + target[1] * k)
+    page.wait_for_function("(s) => { const i = document.querySelector('#upscale-zoom img');"
+                           " return i && i.src !== s && i.complete; }", arg=src, timeout=60_000)
+    after = _red_box(page)
+    assert after is not None and abs(after[0] - target[0]) < 20 and abs(after[1] - target[1]) < 20, (before, after)
+    _screenshot(page, "upscale_zoom_moved")
+
+
+def test_a_cached_example_answers_at_once(page):
+    examples = page.locator("#upscale-output").locator("xpath=ancestor::div[contains(@class,'tabitem')]")
+    row = examples.get_by_text("Chelsea the cat", exact=False).first
+    row.click()  # first click: computed, then cached
+    _natural_size(page, "#upscale-output img")
+    _choose_scale(page, 3)  # the user moves on: the result is cleared
+    page.locator("#upscale-output img").first.wait_for(state="detached", timeout=10_000)
+    t0 = time.perf_counter()
+    row.click()
+    _natural_size(page, "#upscale-output img")
+    assert time.perf_counter() - t0 < 3.0
+    assert page.locator("#upscale-scale input[value='x2']").is_checked()
+
+
+def test_an_example_at_another_scale_sets_scale_model_and_result_together(page):
+    """The coffee example opens at x3 with FSRCNN-s: the picker must take it (it is shipped at x3 only)."""
+    if ("fsrcnn-s", 3) not in TASK.pairs():
+        pytest.skip("FSRCNN-s x3 is not shipped")
+    page.get_by_text("A cup of coffee", exact=False).first.click()
+    page.get_by_text("600×400 → 1800×1200").wait_for(timeout=120_000)
+    assert _natural_size(page, "#upscale-output img") == [PREVIEW_SIDE, 1067]  # 1800x1200, shown at 1600 px
+    assert page.locator("#upscale-scale input[value='x3']").is_checked()
+    assert page.locator("#upscale-model input").input_value() == TASK.label("fsrcnn-s")
+    assert "600×400 → 1800×1200" in page.locator("#upscale-stats").inner_text()
+    page.get_by_role("button", name="Model card").click()
+    page.locator("#upscale-card").get_by_text("checkpoints/sr/fsrcnn-s_x3.safetensors", exact=True).wait_for()
+    _screenshot(page, "upscale_example_x3")
