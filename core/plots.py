@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Sequence
 
 import matplotlib
@@ -11,22 +13,60 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+#: The cells' colour (matplotlib's "Blues" at its darkest), drawn with an opacity that grows with the rate
+#: (square root: a 5 % confusion still shows), so an empty cell shows the page's own background, light or dark.
+CELL_RGB = (0.03, 0.32, 0.61)
+#: Font sizes in points; the figure is small in inches so that, shown 450-700 px wide, the numbers are 14-20 px.
+CELL_FONT, TICK_FONT, TITLE_FONT = 13, 12, 13
+#: A colour no one draws with: `confusion_matrix_svg` swaps it for the page's text colour (CSS currentColor).
+_INK = "#010203"
 
-def confusion_matrix_figure(matrix: Sequence[Sequence[int]], classes: Sequence[str], title: str = "") -> Figure:
-    """Row-normalised confusion matrix (rows: true class, columns: predicted) with counts in the cells."""
+
+def confusion_matrix_figure(matrix: Sequence[Sequence[int]], classes: Sequence[str], title: str = "",
+                            ink: str = "black", transparent: bool = False) -> Figure:
+    """Row-normalised confusion matrix (rows: true class, columns: predicted) with the counts in the cells.
+
+    `ink` colours the text and axes; `transparent` leaves the background unpainted (for dark pages)."""
     m = np.asarray(matrix, dtype=float)
     norm = m / np.clip(m.sum(1, keepdims=True), 1, None)
-    fig, ax = plt.subplots(figsize=(6.4, 5.6), dpi=100)
-    ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right")
-    ax.set_yticks(range(len(classes)), classes)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    for i in range(len(classes)):
-        for j in range(len(classes)):
-            if m[i, j]:
-                ax.text(j, i, f"{int(m[i, j])}", ha="center", va="center", fontsize=7,
-                        color="white" if norm[i, j] > 0.5 else "black")
-    ax.set_title(title)
+    fig, ax = plt.subplots(figsize=(5.2, 4.9), dpi=100)
+    if transparent:
+        fig.patch.set_alpha(0)
+        ax.patch.set_alpha(0)
+    cells = np.zeros((*norm.shape, 4))
+    cells[..., :3] = CELL_RGB
+    cells[..., 3] = np.sqrt(norm)
+    ax.imshow(cells, interpolation="nearest")
+    n = len(classes)
+    ax.set_xticks(range(n), classes, rotation=45, ha="right", fontsize=TICK_FONT, color=ink)
+    ax.set_yticks(range(n), classes, fontsize=TICK_FONT, color=ink)
+    ax.tick_params(colors=ink)
+    ax.set_xlabel("predicted", fontsize=TICK_FONT, color=ink)
+    ax.set_ylabel("true", fontsize=TICK_FONT, color=ink)
+    for spine in ax.spines.values():
+        spine.set_color(ink)
+    for i in range(n):
+        for j in range(n):
+            if m[i, j]:  # white on a strong cell, the page's ink on a faint one
+                ax.text(j, i, f"{int(m[i, j])}", ha="center", va="center", fontsize=CELL_FONT,
+                        color="white" if cells[i, j, 3] > 0.6 else ink)
+    ax.set_title(title, fontsize=TITLE_FONT, color=ink)
     fig.tight_layout()
     return fig
+
+
+def confusion_matrix_svg(matrix: Sequence[Sequence[int]], classes: Sequence[str], title: str = "") -> str:
+    """The confusion matrix as inline SVG markup for a web page: vector (sharp at any size), transparent, its
+    text and axes in the page's text colour (`currentColor`), so it reads in light and dark themes alike.
+    The <svg> scales to its container's width."""
+    fig = confusion_matrix_figure(matrix, classes, title, ink=_INK, transparent=True)
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # real text: sharp, selectable, theme-coloured
+        fig.savefig(buf, format="svg")
+    plt.close(fig)
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE: this goes inside HTML
+    svg = svg.replace(_INK, "currentColor")
+    # Fixed width/height in pt -> fill the container, keeping the aspect ratio (the viewBox stays).
+    svg = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 width="100%"', svg, count=1)
+    return svg.replace("<svg", '<svg role="img" aria-label="Confusion matrix" style="width: 100%; height: auto"', 1)

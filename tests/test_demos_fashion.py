@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from PIL import Image, ImageDraw
 from core.examples import fashion_example_files
 from core.fashion import CLASSES
 from core.fashion.predict import available, load_classifier
+from core.fashion.task import TASK
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(not available() or not fashion_example_files(), reason="needs classifiers and data")
@@ -27,13 +29,12 @@ def test_gradio_classify_endpoint_returns_top5_and_the_models_view(client):
     assert ("mirror image averaged" in timing) == load_classifier(available()[-1]).flip_tta
 
 
-def test_gradio_classify_drawing_and_empty_canvas(client):
+def test_gradio_classify_drawing_and_empty_canvas(client, tmp_path):
     from gradio_client import handle_file
 
     canvas = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
     ImageDraw.Draw(canvas).rectangle((100, 40, 180, 250), fill=(0, 0, 0, 255))  # a dark bar: trouser-like
-    path = ROOT / ".pytest_cache" / "drawing.png"
-    path.parent.mkdir(exist_ok=True)
+    path = tmp_path / "drawing.png"
     canvas.save(path)
     sketch = {"background": None, "layers": [], "composite": handle_file(str(path))}
     label, _, _ = client.predict(sketch, available()[-1], api_name="/classify_drawing")
@@ -48,13 +49,53 @@ def test_gradio_classify_drawing_and_empty_canvas(client):
 def test_streamlit_classify_page_shows_probabilities_and_confusion_matrix():
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "demos" / "st_pages" / "classify.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "demos" / "st_pages" / "fashion.py"), default_timeout=60).run()
     assert not at.exception and not at.error
     assert at.subheader[0].value in CLASSES
     assert len([e for e in at.main if type(e).__name__ == "Progress"]) == 5
+    # The example is named by its true class, and the input's caption says it in full.
+    truth = dict(TASK.examples())[at.selectbox(key="example").value]
+    assert f"true class: {truth}" in at.image[0].captions[0]
+    # The confusion matrix is inline SVG (theme-coloured text); the model card is one click away.
+    svg = next(m.value for m in at.markdown if m.value.startswith("<svg"))
+    assert "currentColor" in svg and TASK.confusion_title(at.selectbox(key="arch").value) in svg
+    assert "Model card" in [e.label for e in at.expander]
+    # Switching the model answers with the new model.
+    other = next(a for a in available() if a != at.selectbox(key="arch").value)
+    at.selectbox(key="arch").set_value(other).run()
+    assert not at.exception and load_classifier(other).title in at.caption[-1].value
     at.radio(key="source").set_value("Draw").run()
     assert not at.exception and "Draw a garment" in at.info[0].value
     at.radio(key="source").set_value("Upload").run()
     at.file_uploader(key="upload").upload("notes.txt", b"hello", "text/plain")
     at.run()
     assert "not an image" in at.error[0].value
+
+
+def test_confusion_matrix_svg_is_vector_theme_aware_and_complete():
+    from core.plots import confusion_matrix_svg
+
+    arch = available()[-1]
+    matrix = TASK.card(arch)["metrics"]["confusion_matrix"]
+    svg = confusion_matrix_svg(matrix, CLASSES, TASK.confusion_title(arch))
+    assert svg.startswith("<svg") and "width: 100%" in svg and "viewBox" in svg
+    assert "#000000" not in svg and "fill: #ffffff" not in svg.split("<g id=\"axes_1\">")[0]  # no painted page
+    texts = re.findall(r">([^<>]+)</text>", svg)
+    for row in matrix:  # every non-zero count is real text (sharp, selectable), as are the class names
+        for count in row:
+            assert not count or str(count) in texts
+    assert set(CLASSES) <= set(texts) and TASK.confusion_title(arch) in texts
+
+
+def test_classify_endpoint_answers_with_the_picked_model(client):
+    """Each model answers as core's `classify` does (the browser test checks the switch itself re-answers)."""
+    from gradio_client import handle_file
+
+    from core.fashion.predict import classify
+    from core.imaging import open_image
+
+    path, _ = TASK.examples()[0]
+    for arch in available():
+        label, _, timing = client.predict(handle_file(str(path)), arch, api_name="/classify")
+        assert label["label"] == next(iter(classify(open_image(path), arch).probabilities))
+        assert load_classifier(arch).title in timing

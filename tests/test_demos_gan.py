@@ -9,33 +9,108 @@ import pytest
 from PIL import Image
 
 from core.gan.sample import available
+from core.gan.task import TASK
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(not available(), reason="no shipped generator")
 
 
+def _pixels(path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def _conditional() -> str:
+    arch = TASK.default()
+    if not TASK.conditional(arch):
+        pytest.skip("the default generator is unconditional")
+    return arch
+
+
 def test_sample_endpoint_is_seeded_and_downloadable(client):
     arch = available()[-1]
-    grid, files = client.predict(arch, 3, "All classes", 16, 1.0, api_name="/sample")
-    again, _ = client.predict(arch, 3, "All classes", 16, 1.0, api_name="/sample")
-    other, _ = client.predict(arch, 4, "All classes", 16, 1.0, api_name="/sample")
-    a, b, c = (np.asarray(Image.open(p)) for p in (grid, again, other))
+    grid, files, caption = client.predict(arch, 3, "All classes", 16, 1.0, api_name="/sample")
+    again, _, _ = client.predict(arch, 3, "All classes", 16, 1.0, api_name="/sample")
+    other, _, _ = client.predict(arch, 4, "All classes", 16, 1.0, api_name="/sample")
+    a, b, c = (_pixels(p) for p in (grid, again, other))
     assert a.shape == b.shape and np.array_equal(a, b) and not np.array_equal(a, c)
     names = sorted(Path(f).name for f in files)
     assert names == ["grid.png", "latents.npy"]
     z = np.load(next(f for f in files if f.endswith(".npy")), allow_pickle=False)
     assert z.shape[0] == 16 and z.dtype == np.float32
+    assert "16 samples" in caption and "seed 3" in caption
 
 
-def test_interpolation_arithmetic_and_bad_parameters(client):
+def test_a_picked_class_steers_the_conditional_model(client):
+    """'Sneaker' gives sneakers (as the shipped classifier sees them); an unconditional model ignores the class."""
+    from core.fashion.predict import available as classifiers
+    from core.fashion.predict import load_classifier
+
+    arch = _conditional()
+    grid, _, caption = client.predict(arch, 5, "Sneaker", 16, 1.0, api_name="/sample")
+    assert "Sneaker" in caption
+    images = TASK.load(arch).sample(16, 5, TASK.class_index("Sneaker"))
+    from core.gan.explore import to_grid
+
+    assert np.array_equal(_pixels(grid), np.asarray(to_grid(images, nrow=8).convert("RGB")))
+    if classifiers():
+        predicted = load_classifier("best").predict_tensor(images).argmax(1)
+        assert (predicted == TASK.class_index("Sneaker")).float().mean() >= 0.75
+    for plain in (a for a in available() if not TASK.conditional(a)):
+        picked, _, text = client.predict(plain, 5, "Sneaker", 8, 1.0, api_name="/sample")
+        everything, _, _ = client.predict(plain, 5, "All classes", 8, 1.0, api_name="/sample")
+        assert np.array_equal(_pixels(picked), _pixels(everything)) and "Sneaker" not in text
+
+
+def test_class_control_policy():
+    for arch in available():
+        note = TASK.class_note(arch)
+        assert ("unconditional" in note) == (not TASK.load(arch).conditional)
+    assert all(e[0] in available() for e in TASK.examples())
+    assert TASK.title(TASK.default()) in TASK.card_markdown(TASK.default())
+
+
+def test_interpolation_wraps_into_rows_and_animates(client):
     arch = available()[-1]
-    strip, gif = client.predict(arch, 0, 1, 6, "slerp", "All classes", api_name="/interpolate")
-    assert Image.open(strip).width > Image.open(strip).height * 4
+    frames, gif = client.predict(arch, 0, 1, 32, "slerp", "All classes", api_name="/interpolate")
+    # 32 frames of 28 px (+2 px padding), 8 per row, enlarged 3x: 4 rows, not a 35 px ribbon.
+    assert Image.open(frames).size == ((8 * 30 + 2) * 3, (4 * 30 + 2) * 3)
     g = Image.open(gif)
-    assert g.format == "GIF" and g.n_frames == 10  # 6 forwards + 4 back
-    assert Image.open(client.predict(arch, 0, 1, 2, "All classes", api_name="/arithmetic")).width > 0
+    assert g.format == "GIF" and g.n_frames == 62  # 32 forwards + 30 back
+    _, short_gif = client.predict(arch, 0, 1, 6, "slerp", "All classes", api_name="/interpolate")
+    assert Image.open(short_gif).n_frames == 10  # 6 forwards + 4 back
+
+
+def test_arithmetic_shows_four_captioned_images(client):
+    from core.gan.explore import arithmetic, to_grid
+
+    arch = available()[-1]
+    *images, = client.predict(arch, 0, 1, 2, "All classes", api_name="/arithmetic")
+    paths, captions = images[:4], images[4:]
+    assert [c.strip("*") for c in captions] == ["A (seed 0)", "B (seed 1)", "C (seed 2)", "A − B + C"]
+    expected = arithmetic(TASK.load(arch), 0, 1, 2)
+    for k, path in enumerate(paths):
+        assert np.array_equal(_pixels(path), np.asarray(to_grid(expected[k : k + 1], nrow=1, scale=4).convert("RGB")))
+    assert not np.array_equal(_pixels(paths[3]), _pixels(paths[0]))
     with pytest.raises(Exception, match="Seed must be|less than minimum value 0"):
         client.predict(arch, -1, "All classes", 4, 1.0, api_name="/sample")
+
+
+def test_directions_start_at_the_seed_and_stay_on_the_data(client):
+    from core.gan.explore import DIRECTION_SPREAD, direction_ranges, to_grid
+    from core.gan.latent import latents
+
+    arch = available()[-1]
+    s = TASK.load(arch)
+    moved, near, caption = client.predict(arch, 4, "All classes", 0, 0, 0, 0, 0, api_name="/directions")
+    # No slider moved: the seed's own first sample.
+    assert np.array_equal(_pixels(moved), np.asarray(to_grid(s.sample(1, 4), nrow=1, scale=6).convert("RGB")))
+    assert near is None or Image.open(near).width > Image.open(near).height * 4
+    assert "Nearest training images" in caption
+    # Each slider reaches DIRECTION_SPREAD standard deviations of the latents along its direction.
+    spread = (latents(4096, 99, s.z_dim) @ s.directions[:5].T).std(0)
+    reach = direction_ranges(s)
+    # An independent sample of latents: the spread estimate differs by ~1 % (n = 4096), the slider step by 0.025.
+    assert len(reach) == 5 and np.allclose(reach, DIRECTION_SPREAD * spread.numpy(), atol=0.1)
 
 
 def test_streamlit_gan_page():
@@ -46,14 +121,41 @@ def test_streamlit_gan_page():
     assert sum(type(e).__name__ == "Image" for e in at.main) >= 1
     at.number_input(key="seed").set_value(7).run()
     assert not at.exception and not at.error
+    assert "seed 7" in at.image[0].captions[0]
+    # Arithmetic: four images, each captioned.
+    captions = [c for img in at.image for c in img.captions]
+    assert {"A (seed 0)", "B (seed 1)", "C (seed 2)", "A − B + C"} <= set(captions)
+    assert "Model card" in [e.label for e in at.expander]
+    # Direction sliders reach the range core computes for the model.
+    from core.gan.explore import direction_ranges
+
+    arch = at.radio(key="arch").value
+    assert at.slider(key=f"dir0_{arch}").max == direction_ranges(TASK.load(arch))[0]
+
+
+def test_streamlit_class_control_is_off_for_an_unconditional_model():
+    from streamlit.testing.v1 import AppTest
+
+    plain = [a for a in available() if not TASK.conditional(a)]
+    if not plain or not TASK.conditional(TASK.default()):
+        pytest.skip("needs a conditional and an unconditional generator")
+    at = AppTest.from_file(str(ROOT / "demos" / "st_pages" / "gan.py"), default_timeout=60).run()
+    at.selectbox(key="label").set_value("Sneaker").run()
+    assert not at.selectbox(key="label").disabled and "Sneaker" in at.image[0].captions[0]
+    at.radio(key="arch").set_value(plain[0]).run()
+    assert not at.exception and not at.error
+    box = at.selectbox(key="label")
+    assert box.disabled and box.value == "All classes" and "unconditional" in box.help
+    assert any("unconditional" in c.value for c in at.caption)
+    assert "Sneaker" not in at.image[0].captions[0]
 
 
 def test_identical_requests_get_files_of_their_own():
     """Two users asking for the same images must not share (and overwrite) one output file."""
-    from demos.gradio_app import run_sample
+    from core.gan.explore import to_grid
+    from demos.components.outputs import save_outputs
 
-    arch = available()[-1]
-    (grid_a, files_a), (grid_b, files_b) = (run_sample(arch, 5, "All classes", 4, 1.0) for _ in range(2))
-    assert grid_a != grid_b and Path(grid_a).parent != Path(grid_b).parent
-    assert Path(grid_a).read_bytes() == Path(grid_b).read_bytes()
-    assert grid_a in files_a and Image.open(grid_a).format == "PNG"
+    grid = to_grid(TASK.load(available()[-1]).sample(4, 5), nrow=8)
+    (a,), (b,) = (save_outputs("samples-5", {"grid.png": grid}) for _ in range(2))
+    assert a != b and Path(a).parent != Path(b).parent
+    assert Path(a).read_bytes() == Path(b).read_bytes() and Image.open(a).format == "PNG"

@@ -11,8 +11,14 @@ from PIL import Image
 from torchvision.utils import make_grid
 
 from core.fashion.data import load_split, to_input
-from core.gan.latent import latents, truncate
+from core.gan.latent import direction_spread, latents, truncate
 from core.gan.sample import Sampler
+from core.gan.task import FRAMES_PER_ROW
+
+#: How far the direction sliders reach, in standard deviations of the latents along each direction:
+#: +-2 keeps about 95 % of the latents the generator was trained on; further out the images turn to noise.
+DIRECTION_SPREAD = 2.0
+DIRECTION_STEP = 0.05
 
 
 def to_grid(images: torch.Tensor, nrow: int = 8, scale: int = 3) -> Image.Image:
@@ -32,6 +38,11 @@ def to_gif(frames: torch.Tensor, scale: int = 4, ms: int = 80) -> bytes:
     return buf.getvalue()
 
 
+def interpolation_grid(frames: torch.Tensor) -> Image.Image:
+    """Interpolation frames wrapped into rows of `FRAMES_PER_ROW`, enlarged 3x: 32 frames stay readable."""
+    return to_grid(frames, nrow=min(len(frames), FRAMES_PER_ROW), scale=3)
+
+
 def latents_npy(sampler: Sampler, n: int, seed: int, truncation: float = 1.0) -> bytes:
     """The latent vectors behind `sampler.sample(n, seed, ..., truncation)` as a .npy file (float32, no pickle)."""
     buf = io.BytesIO()
@@ -47,11 +58,23 @@ def arithmetic(sampler: Sampler, seed_a: int, seed_b: int, seed_c: int, label: i
     return sampler.generate(z, None if y is None else y.expand(4))
 
 
+def arithmetic_captions(seed_a: int, seed_b: int, seed_c: int) -> list[str]:
+    """The captions of `arithmetic`'s four images, in order."""
+    return [f"A (seed {seed_a})", f"B (seed {seed_b})", f"C (seed {seed_c})", "A − B + C"]
+
+
 def move_along_directions(sampler: Sampler, seed: int, amounts: list[float], label: int | None = None) -> torch.Tensor:
     """seed's first image after moving its latent by `amounts[i]` along principal direction i: (1, 1, 28, 28)."""
     d = sampler.directions[: len(amounts)]
     z = latents(1, seed, sampler.z_dim) + (torch.tensor(amounts, dtype=torch.float32)[:, None] * d).sum(0)
     return sampler.generate(z, sampler.labels(1, seed, label))
+
+
+def direction_ranges(sampler: Sampler, k: int = 5) -> list[float]:
+    """For each of the first `k` principal directions, how far its slider reaches either way (latent units):
+    `DIRECTION_SPREAD` times the spread of the latents along it, rounded to the slider's step."""
+    spread = direction_spread(sampler.directions[:k], sampler.z_dim)
+    return [round(round(float(s) * DIRECTION_SPREAD / DIRECTION_STEP) * DIRECTION_STEP, 2) for s in spread]
 
 
 @functools.lru_cache(maxsize=1)

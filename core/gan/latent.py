@@ -6,6 +6,8 @@ images on every machine and device.
 
 from __future__ import annotations
 
+import secrets
+
 import torch
 from torch import Tensor
 
@@ -16,6 +18,11 @@ def check_seed(seed: int) -> int:
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
         raise ValueError(f"Seed must be a whole number from 0 to {MAX_SEED}; got {seed!r}.")
     return seed
+
+
+def random_seed() -> int:
+    """A fresh seed for the "random seed" buttons (any of the 2**32 seeds, equally likely)."""
+    return secrets.randbelow(MAX_SEED + 1)
 
 
 def latents(n: int, seed: int, z_dim: int) -> Tensor:
@@ -59,3 +66,11 @@ def principal_directions(first_layer: torch.nn.Module, z_dim: int, k: int = 5, n
     b = torch.linalg.lstsq(z, coords).solution  # (z_dim, k)
     d = b.T
     return d / d.norm(dim=1, keepdim=True)
+
+
+def direction_spread(directions: Tensor, z_dim: int, n: int = 4096, seed: int = 0) -> Tensor:
+    """The standard deviation of `n` seeded latents along each of `directions` (k, z_dim): (k,).
+
+    About 1 for unit directions in a standard-normal latent space; measured rather than assumed, so that a
+    direction that is not a unit vector (or another latent prior) still gets a range that stays on the data."""
+    return (latents(n, seed, z_dim) @ directions.T).std(0)

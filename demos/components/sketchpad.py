@@ -1,7 +1,7 @@
 """A small drawing canvas for Streamlit (custom components v2, inline HTML/JS, nothing to build).
 
-`sketchpad(key)` shows a 280x280 white canvas with a black brush and a Clear button and returns the
-drawing as PNG bytes (None while the canvas is empty).
+`sketchpad(key, size, stroke)` shows a `size`x`size` white canvas with a black brush drawing `stroke`-pixel
+lines and a Clear button, and returns the drawing as PNG bytes (None while the canvas is empty).
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ _component = st.components.v2.component(
                   var(--st-border-color, #ccc); border-radius: 6px; background: #fff; touch-action: none; cursor: crosshair; }
     .pad span { font-size: 0.8rem; opacity: 0.7; }""",
     js="""
-    export default function({ parentElement, setStateValue }) {
+    export default function({ parentElement, data, setStateValue }) {
       const canvas = parentElement.querySelector("canvas");
+      if (data && data.size && canvas.width !== data.size) { canvas.width = canvas.height = data.size; }
+      canvas.style.maxWidth = canvas.width + "px";
       const ctx = canvas.getContext("2d");
       const clear = () => { ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, canvas.width, canvas.height); };
       clear();
-      ctx.lineWidth = 14; ctx.lineCap = "round"; ctx.lineJoin = "round"; ctx.strokeStyle = "#000";
+      ctx.lineWidth = (data && data.stroke) || 14; ctx.lineCap = "round"; ctx.lineJoin = "round"; ctx.strokeStyle = "#000";
       let drawing = false;
       const at = (e) => { const r = canvas.getBoundingClientRect();
         return [(e.clientX - r.left) * canvas.width / r.width, (e.clientY - r.top) * canvas.height / r.height]; };
@@ -51,9 +53,10 @@ _component = st.components.v2.component(
 )
 
 
-def sketchpad(key: str) -> bytes | None:
-    """Mount the canvas; the current drawing as PNG bytes, or None if nothing is drawn."""
-    result = _component(key=key, default={"png": None}, on_png_change=lambda: None)
+def sketchpad(key: str, size: int, stroke: int) -> bytes | None:
+    """Mount a `size`-pixel canvas drawing `stroke`-pixel lines; the drawing as PNG bytes, or None if nothing is drawn."""
+    result = _component(key=key, data={"size": size, "stroke": stroke}, default={"png": None},
+                        on_png_change=lambda: None)
     url = result.png if result is not None else None
     if not url or not url.startswith("data:image/png;base64,"):
         return None

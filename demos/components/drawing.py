@@ -1,0 +1,36 @@
+"""A Gradio drawing canvas that is ready to draw on: black brush of a given width, already selected.
+
+Gradio 6.31's Sketchpad opens with no tool selected, so a user's first drag draws nothing. `drawing_pad`
+selects the brush in the browser whenever the canvas appears (the tab holding it may mount later) and no
+tool is active; a tool the user picked stays picked.
+"""
+
+from __future__ import annotations
+
+import json
+
+import gradio as gr
+
+_SELECT_BRUSH = """
+(elemId) => {
+  const pick = () => {
+    const root = document.getElementById(elemId);
+    const brush = root && root.querySelector("button[aria-label='Brush']");
+    if (!brush || root.dataset.brushPicked) return;
+    root.dataset.brushPicked = "1";
+    brush.click();
+  };
+  new MutationObserver(pick).observe(document.body, { childList: true, subtree: true });
+  pick();
+}
+"""
+
+
+def drawing_pad(demo: gr.Blocks, *, elem_id: str, size: int, stroke: int, **kwargs) -> gr.Sketchpad:
+    """A `size`x`size` white canvas whose black brush draws `stroke`-pixel-wide lines, selected on first view.
+    Its value reaches the handler as a dict of PIL images (`composite`: what the user drew)."""
+    # Gradio's brush size is a radius.
+    pad = gr.Sketchpad(type="pil", canvas_size=(size, size), elem_id=elem_id, layers=False, transforms=(),
+                       brush=gr.Brush(default_size=max(1, stroke // 2), colors=["#000000"], color_mode="fixed"), **kwargs)
+    demo.load(None, None, None, js=f"() => ({_SELECT_BRUSH})({json.dumps(elem_id)})", api_name=False)
+    return pad

@@ -1,0 +1,259 @@
+"""The Classify and GAN tabs in a real browser (Debian's Chromium, headless, driven by Playwright) at 1440x900,
+used the way a person uses them: mouse clicks and drags, no tool pre-selected, answers read off the page and
+compared with what `core` computes for the same settings.
+
+`SAVE_SCREENSHOTS=<folder>` keeps a screenshot of each step.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.fashion.task import TASK as FASHION
+from core.gan.task import TASK as GAN
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="Chromium is missing (`make setup`)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    from demos.gradio_app import build_demo, launch
+
+    # Cached examples go to a temporary folder, not .gradio/ in the repository.
+    old = os.environ.get("GRADIO_EXAMPLES_CACHE")
+    os.environ["GRADIO_EXAMPLES_CACHE"] = str(tmp_path_factory.mktemp("examples-cache"))
+    demo = build_demo()
+    launch(demo, server_port=_free_port(), prevent_thread_lock=True, quiet=True)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            pg = browser.new_page(viewport={"width": 1440, "height": 900})
+            pg.goto(demo.local_url)
+            yield pg
+            browser.close()
+    finally:
+        demo.close()
+        if old is None:
+            os.environ.pop("GRADIO_EXAMPLES_CACHE", None)
+        else:
+            os.environ["GRADIO_EXAMPLES_CACHE"] = old
+
+
+def _screenshot(page, name: str) -> None:
+    folder = os.environ.get("SAVE_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"))
+
+
+def _image(page, elem_id: str, not_src: str | None = None, timeout: float = 60_000) -> tuple[str, np.ndarray]:
+    """The image shown in `#elem_id` once loaded (and, with `not_src`, once it is a new one): (src, pixels)."""
+    handle = page.wait_for_function(
+        """([id, old]) => { const el = document.querySelector(`#${id} img`);
+             return el && el.complete && el.naturalWidth > 0 && el.src !== old ? el.src : null; }""",
+        arg=[elem_id, not_src], timeout=timeout)
+    src = handle.json_value()
+    body = page.request.get(src).body()
+    return src, np.asarray(Image.open(io.BytesIO(body)).convert("RGB"))
+
+
+def _expected_grid(arch: str, seed: int, class_name: str) -> np.ndarray:
+    """What the Samples tab must show for these settings, computed by core directly."""
+    from core.gan.explore import to_grid
+    from core.gan.task import SAMPLES, TRUNCATION
+
+    s = GAN.load(arch)
+    label = GAN.class_index(class_name) if s.conditional else None
+    images = s.sample(int(SAMPLES.default), seed, label, TRUNCATION.default)
+    return np.asarray(to_grid(images, nrow=8).convert("RGB"))
+
+
+def _seed(page) -> int:
+    return int(page.locator("#gan-seed input").input_value())
+
+
+@pytest.fixture(scope="module")
+def gan_page(page):
+    if not GAN.available():
+        pytest.skip("no shipped generator")
+    page.get_by_role("tab", name="GAN").click()
+    return page
+
+
+def test_gan_random_seed_redraws_the_samples(gan_page):
+    page = gan_page
+    src, before = _image(page, "gan-grid")
+    assert np.array_equal(before, _expected_grid(GAN.default(), _seed(page), "All classes"))
+    page.locator("#gan-dice").click()
+    src, after = _image(page, "gan-grid", not_src=src)
+    seed = _seed(page)
+    assert seed != 0 and not np.array_equal(before, after)
+    assert np.array_equal(after, _expected_grid(GAN.default(), seed, "All classes"))
+    assert f"seed {seed}" in page.locator("#gan-caption").inner_text()
+    _screenshot(page, "gan_random_seed")
+
+
+def test_gan_class_pick_redraws_and_the_list_does_not_cover_a_slider(gan_page):
+    page = gan_page
+    if not GAN.conditional(GAN.default()):
+        pytest.skip("the default generator is unconditional")
+    src, before = _image(page, "gan-grid")
+    page.locator("#gan-class input").click()
+    option = page.get_by_role("option", name="Sneaker", exact=True)
+    # The open list must not lie over the Images slider (a click there would also release the slider).
+    box, slider = option.bounding_box(), page.locator("#gan-images").bounding_box()
+    if slider and box:
+        overlaps = not (box["x"] + box["width"] < slider["x"] or slider["x"] + slider["width"] < box["x"]
+                        or box["y"] + box["height"] < slider["y"] or slider["y"] + slider["height"] < box["y"])
+        assert not overlaps
+    option.click()
+    src, after = _image(page, "gan-grid", not_src=src)
+    assert np.array_equal(after, _expected_grid(GAN.default(), _seed(page), "Sneaker"))
+    assert "Sneaker" in page.locator("#gan-caption").inner_text()
+    _screenshot(page, "gan_class")
+
+
+def test_gan_class_control_is_off_for_the_unconditional_2014_gan(gan_page):
+    page = gan_page
+    unconditional = [a for a in GAN.available() if not GAN.conditional(a)]
+    if not unconditional:
+        pytest.skip("no unconditional generator shipped")
+    arch = unconditional[0]
+    src, _ = _image(page, "gan-grid")
+    page.locator("#gan-model").get_by_text(GAN.title(arch)).click()
+    page.wait_for_function("() => document.querySelector('#gan-class input').disabled", timeout=30_000)
+    assert "unconditional" in page.locator("#gan-class").inner_text()
+    assert page.locator("#gan-class input").input_value() == "All classes"
+    src, grid = _image(page, "gan-grid", not_src=src)
+    assert np.array_equal(grid, _expected_grid(arch, _seed(page), "All classes"))
+    _screenshot(page, "gan_unconditional")
+    # Back to the default model: the class control is on again.
+    page.locator("#gan-model").get_by_text(GAN.title(GAN.default())).click()
+    page.wait_for_function("() => !document.querySelector('#gan-class input').disabled", timeout=30_000)
+
+
+def test_gan_directions_show_the_sample_at_once(gan_page):
+    from core.gan.explore import move_along_directions, to_grid
+
+    page = gan_page
+    page.reload()  # a fresh visit: no slider moved, nothing clicked but the tabs
+    page.get_by_role("tab", name="GAN").click()
+    page.get_by_role("tab", name="Directions").click()
+    _, shown = _image(page, "gan-moved")  # no slider touched
+    s = GAN.load(GAN.default())
+    label = GAN.class_index(page.locator("#gan-class input").input_value()) if s.conditional else None
+    expected = to_grid(move_along_directions(s, _seed(page), [0.0] * 5, label), nrow=1, scale=6)
+    assert np.array_equal(shown, np.asarray(expected.convert("RGB")))
+    page.locator("#gan-near img").wait_for(timeout=30_000)
+    _screenshot(page, "gan_directions")
+
+
+def test_gan_interpolation_wraps_and_plays_inline(gan_page):
+    page = gan_page
+    page.get_by_role("tab", name="Interpolate").click()
+    _, strip = _image(page, "gan-strip")
+    assert strip.shape[1] < 3 * strip.shape[0] * 4 and strip.shape[0] >= 28 * 3  # rows, not a ribbon
+    page.wait_for_function("() => { const el = document.querySelector('#gan-gif img'); "
+                           "return el && el.complete && el.src.includes('.gif'); }", timeout=30_000)
+    page.get_by_role("tab", name="Arithmetic").click()
+    _image(page, "gan-arith-3")
+    assert page.locator("#gan-arith-caption-3").inner_text().strip() == "A − B + C"
+    _screenshot(page, "gan_arithmetic")
+
+
+@pytest.fixture(scope="module")
+def classify_page(page):
+    if not FASHION.available() or not FASHION.examples():
+        pytest.skip("needs classifiers and the Fashion-MNIST data")
+    page.get_by_role("tab", name="Classify").click()
+    return page
+
+
+def _answer(page, model: str, old: str = "") -> str:
+    """The timing line once it names `model` and differs from `old` (and no progress timer is running)."""
+    page.wait_for_function(
+        """([model, old]) => { const t = document.querySelector('#classify-timing').innerText;
+             return t.includes(model) && t.includes('ms on the CPU') && t !== old && !/^\\s*[\\d.]+s\\b/.test(t); }""",
+        arg=[model, old], timeout=30_000)
+    return page.locator("#classify-timing").inner_text()
+
+
+def test_classify_model_switch_reanswers(classify_page):
+    from core.fashion.predict import classify
+    from core.imaging import open_image
+
+    page = classify_page
+    path, _ = FASHION.examples()[0]
+    page.get_by_role("tab", name="Photo").click()
+    page.locator("#classify-input input[type=file]").set_input_files(str(path))
+    page.get_by_role("button", name="Classify", exact=True).click()
+    first = _answer(page, FASHION.card(FASHION.default())["title"])
+    other = next(a for a in FASHION.available() if a != FASHION.default())
+    page.locator("#classify-model input").click()
+    page.get_by_role("option", name=FASHION.label(other)).click()
+    second = _answer(page, FASHION.card(other)["title"], first)  # re-answered by the new model, no click
+    top = next(iter(classify(open_image(path), other).probabilities))
+    page.wait_for_function("(c) => document.querySelector('#classify-label').innerText.includes(c)", arg=top)
+    # The confusion matrix follows the model and is vector text, not a bitmap.
+    page.wait_for_function("(t) => document.querySelector('#classify-confusion svg text, #classify-confusion svg')"
+                           " && document.querySelector('#classify-confusion').innerText.includes(t)",
+                           arg=FASHION.confusion_title(other).split(":")[0], timeout=30_000)
+    _screenshot(page, "classify_switch")
+    page.locator("#classify-model input").click()
+    page.get_by_role("option", name=FASHION.label(FASHION.default())).click()
+    _answer(page, FASHION.card(FASHION.default())["title"], second)
+
+
+def test_first_drag_on_the_sketchpad_draws_and_classifies(classify_page):
+    page = classify_page
+    page.get_by_role("tab", name="Draw").click()
+    canvas = page.locator("#classify-sketch canvas").first
+    canvas.wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    box = canvas.bounding_box()
+    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
+
+    def stroke(points):
+        page.mouse.move(x0 + points[0][0] * w, y0 + points[0][1] * h)
+        page.mouse.down()
+        for px, py in points[1:]:
+            page.mouse.move(x0 + px * w, y0 + py * h, steps=12)
+        page.mouse.up()
+
+    # Trousers, no tool clicked first: a waistband and two legs with a gap between them.
+    stroke([(0.3, 0.12), (0.7, 0.12)])
+    stroke([(0.32, 0.12), (0.3, 0.9)])
+    stroke([(0.68, 0.12), (0.7, 0.9)])
+    old = page.locator("#classify-timing").inner_text()
+    old_view = page.evaluate("() => document.querySelector('#classify-view img')?.src ?? null")
+    page.get_by_role("button", name="Classify drawing").click()
+    _answer(page, FASHION.card(FASHION.default())["title"], old)
+    assert "Draw a garment first" not in page.content()
+    _, view = _image(page, "classify-view", not_src=old_view)
+    _screenshot(page, "classify_drawing")
+    small = view[::6, ::6, 0]  # back to the model's 28x28 view
+    row = small[18]  # across the legs, below the waistband
+    lit = row > 64
+    assert lit.sum() >= 2
+    cols = np.nonzero(lit)[0]
+    assert (~lit[cols.min() : cols.max() + 1]).sum() >= 4  # the legs stay apart: strokes did not merge
+    assert "Trouser" in page.locator("#classify-label").inner_text()
+    _screenshot(page, "classify_drawing")
