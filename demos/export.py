@@ -1,34 +1,34 @@
 """Slide-ready figures and a Markdown summary of every measured number, with no server.
 
-    python -m demos.export --out slides/ [--images photo1.jpg photo2.png] [--runs docs/training-logs runs/]
+    python -m demos.export --out slides/ [--images photo1.jpg photo2.png] [--runs docs/training-logs runs/] [--zip]
 
 Writes SR comparison panels (bicubic | FSRCNN | ground truth with zoomed crops, PSNR in the caption),
 GAN sample grids per class and an interpolation GIF, classifier confusion matrices, training curves
-from the trainers' CSV logs (where `--runs` holds them) and `summary.md`.
+from the trainers' CSV logs (where `--runs` holds them) and `summary.md`. Both apps call `make_pack`
+from a button (About), with the photos the user gives.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import shutil
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 from PIL import Image, ImageDraw, ImageOps
 
-from core import checkpoints
 from core.examples import example_photo
 from core.fashion import CLASSES
-from core.fashion.predict import available as fashion_available
-from core.fashion.predict import load_classifier
+from core.fashion.task import TASK as FASHION
 from core.gan.explore import to_gif, to_grid
-from core.gan.sample import available as gan_available
-from core.gan.sample import load_generator
+from core.gan.task import TASK as GAN
 from core.imaging import open_image
 from core.plots import confusion_matrix_figure
-from core.sr import available as sr_available
 from core.sr.compare import compare, detail_box, zoom_panel
+from core.sr.task import TASK as SR
 
 
 def _row(images: dict[str, Image.Image], height: int, box: tuple[int, int, int, int]) -> Image.Image:
@@ -57,7 +57,7 @@ def sr_panel(img: Image.Image, scale: int, arch: str) -> tuple[Image.Image, str]
     panel = Image.new("RGB", (max(zoom.width, full.width), zoom.height + full.height + 8), "white")
     panel.paste(full, (0, 0))
     panel.paste(zoom, (0, full.height + 8))
-    b, f = c.metrics["bicubic"], c.metrics["fsrcnn"]
+    b, f = c.metrics["bicubic"], c.metrics["model"]
     caption = (f"x{scale}: bicubic {b['psnr']:.2f} dB / {b['ssim']:.4f}, {c.model} {f['psnr']:.2f} dB / {f['ssim']:.4f} "
                "(PSNR/SSIM on Y against the original)")
     return ImageOps.expand(panel, 10, "white"), caption
@@ -92,8 +92,8 @@ def summary(sections: list[str]) -> str:
 def sr_summary() -> str:
     rows = ["## Super-resolution (PSNR dB / SSIM on Y, scale px shaved)", "",
             "| model | set | bicubic | model |", "|---|---|---|---|"]
-    for arch, scale in sorted(sr_available(), key=lambda a: (a[1], a[0])):
-        card = checkpoints.read_card(checkpoints.shipped("sr", f"{arch}_x{scale}"))
+    for arch, scale in sorted(SR.pairs(), key=lambda a: (a[1], a[0])):
+        card = SR.card(arch, scale)
         for name, m in card.get("metrics", {}).items():
             rows.append(f"| {card['title']} | {name} | {m['bicubic_psnr']:.2f} / {m['bicubic_ssim']:.4f} "
                         f"| {m['psnr']:.2f} / {m['ssim']:.4f} |")
@@ -101,61 +101,67 @@ def sr_summary() -> str:
 
 
 def fashion_summary() -> str:
-    rows = ["## Fashion-MNIST classification", "", "| model | parameters | test accuracy | ms / image (CPU) |", "|---|---|---|---|"]
-    for arch in fashion_available():
-        c = load_classifier(arch).card
+    rows = ["## Fashion-MNIST classification", "",
+            "| model | parameters | test accuracy | single view | ms / image (CPU) | images/s (batch 256) |",
+            "|---|---|---|---|---|---|"]
+    for arch in FASHION.available():
+        c = FASHION.card(arch)
         m = c["metrics"]
-        rows.append(f"| {c['title']} | {c['parameters']:,} | {m['test_accuracy']:.2%} | {m.get('latency_ms_batch1', '?')} |")
+        single = m.get("test_accuracy_single_view")
+        rows.append(f"| {c['title']} | {c['parameters']:,} | {m['test_accuracy']:.2%} | "
+                    f"{'—' if single is None else f'{single:.2%}'} | {m.get('latency_ms_batch1', '?')} "
+                    f"| {m.get('images_per_s_batch256', '?')} |")
     return "\n".join(rows)
 
 
 def gan_summary() -> str:
-    rows = ["## GANs", "", "| model | FID (classifier features) | class accuracy of conditional samples |", "|---|---|---|"]
-    for arch in gan_available():
-        c = load_generator(arch).card
+    rows = ["## GANs", "", "| model | FID (classifier features) | its real-vs-real floor | Inception FID "
+            "| class accuracy of conditional samples |", "|---|---|---|---|---|"]
+    for arch in GAN.available():
+        c = GAN.card(arch)
         m = c.get("metrics", {})
-        rows.append(f"| {c['title']} | {m.get('fid_classifier', '?')} | {m.get('conditional_accuracy', '—')} |")
+        rows.append(f"| {c['title']} | {m.get('fid_classifier', '?')} | {m.get('fid_classifier_real_train_vs_test', '—')} "
+                    f"| {m.get('fid_inception', '—')} | {m.get('conditional_accuracy', '—')} |")
     return "\n".join(rows)
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m demos.export", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--images", nargs="*", type=Path, help="photos for the SR panels (default: scikit-image examples)")
-    p.add_argument("--scale", type=int, default=3)
-    p.add_argument("--runs", type=Path, nargs="+", default=[Path("docs/training-logs"), Path("runs")],
-                   help="folders of training runs (<run>/log.csv); default: the shipped models' logs and runs/")
-    args = p.parse_args(argv)
-    out = args.out
+Progress = Callable[[float, str], None]  # (fraction done, what is being made)
+
+
+def make_pack(out: Path, images: list[Path] | None = None, scale: int = 3, runs: list[Path] | None = None,
+              progress: Progress | None = None) -> list[Path]:
+    """Write the presentation pack into `out`: SR panels of `images` (default: two example photos), confusion
+    matrices, GAN grids and GIF, training curves of `runs`, and `summary.md`. Returns the files written."""
+    say = progress or (lambda f, what: None)
     out.mkdir(parents=True, exist_ok=True)
     sections, written = [], []
-
-    if sr_available():
-        arch = "fsrcnn" if ("fsrcnn", args.scale) in sr_available() else sr_available()[0][0]
-        scale = args.scale if (arch, args.scale) in sr_available() else sr_available()[0][1]
-        photos = [(p.stem, open_image(p)) for p in args.images] if args.images else \
+    if SR.pairs():
+        scale = scale if SR.available(scale) else SR.pairs()[0][1]
+        arch = SR.default(scale)
+        photos = [(p.stem, open_image(p)) for p in images] if images else \
             [(n, example_photo(n)) for n in ("chelsea", "coffee")]
         captions = []
-        for name, img in photos:
+        for k, (name, img) in enumerate(photos):
+            say(0.6 * k / len(photos), f"Upscaling comparison {k + 1}/{len(photos)}")
             panel, caption = sr_panel(img, scale, arch)
             path = out / f"sr_{name}_x{scale}.png"
             panel.save(path)
             written.append(path)
             captions.append(f"- `{path.name}`: {caption}")
         sections += [sr_summary(), "SR panels:\n\n" + "\n".join(captions)]
-    if fashion_available():
-        for arch in fashion_available():
-            card = load_classifier(arch).card
-            fig = confusion_matrix_figure(card["metrics"]["confusion_matrix"], CLASSES,
-                                          f"{card['title']}: {card['metrics']['test_accuracy']:.1%}")
+    if FASHION.available():
+        say(0.6, "Confusion matrices")
+        for arch in FASHION.available():
+            card = FASHION.card(arch)
+            fig = confusion_matrix_figure(card["metrics"]["confusion_matrix"], CLASSES, FASHION.confusion_title(arch))
             path = out / f"confusion_{arch}.png"
             fig.savefig(path, dpi=150)
             plt.close(fig)
             written.append(path)
         sections.append(fashion_summary())
-    if gan_available():
-        s = load_generator()
+    if GAN.available():
+        say(0.75, "GAN samples")
+        s = GAN.load(GAN.default())
         if s.conditional:
             for k, c in enumerate(CLASSES):
                 path = out / f"gan_class{k}_{c.split('/')[0].replace(' ', '_').lower()}.png"
@@ -169,11 +175,38 @@ def main(argv: list[str] | None = None) -> None:
         path.write_bytes(to_gif(s.interpolate(0, 1, 16)))
         written.append(path)
         sections.append(gan_summary())
-    for runs in args.runs:
-        if runs.is_dir():
-            written += training_curves(runs, out)
+    say(0.9, "Training curves")
+    for folder in runs or []:
+        if folder.is_dir():
+            written += training_curves(folder, out)
     (out / "summary.md").write_text(summary(sections))
     written.append(out / "summary.md")
+    say(1.0, "Done")
+    return written
+
+
+def zip_pack(folder: Path) -> Path:
+    """`folder` as `<folder>.zip` beside it."""
+    return Path(shutil.make_archive(str(folder), "zip", root_dir=folder))
+
+
+#: The training logs shipped with the models: what the apps' export button draws curves from.
+SHIPPED_LOGS = Path(__file__).resolve().parent.parent / "docs" / "training-logs"
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m demos.export", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", type=Path, required=True, help="folder to write the pack into")
+    p.add_argument("--images", nargs="*", type=Path, help="photos for the SR panels (default: scikit-image examples)")
+    p.add_argument("--scale", type=int, default=3, help="upscaling factor of the SR panels")
+    p.add_argument("--runs", type=Path, nargs="+", default=[SHIPPED_LOGS, Path("runs")],
+                   help="folders of training runs (<run>/log.csv); default: the shipped models' logs and runs/")
+    p.add_argument("--zip", action="store_true", help="also write <out>.zip")
+    args = p.parse_args(argv)
+    written = make_pack(args.out, args.images, args.scale, args.runs)
+    if args.zip:
+        written.append(zip_pack(args.out))
     for w in written:
         print(w)
 
