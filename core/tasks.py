@@ -138,6 +138,13 @@ class Task:
                      f"`{str(card.get('sha256', '?'))[:16]}…`)")
         return "\n".join(lines)
 
+    def papers_line(self) -> str:
+        """'Papers: [citation](url) · ...' (Markdown), as both apps show it under the introduction."""
+        return "Papers: " + " · ".join(p.markdown() for p in self.papers())
+
+    def nothing_shipped(self) -> str:
+        return f"No {self.tab} checkpoint is shipped in `checkpoints/{self.key}/`."
+
     def papers(self) -> list[Paper]:
         """The papers behind this task's variants, each once, in registry order."""
         return list(dict.fromkeys(v.paper for v in self.variants.values()))

@@ -8,60 +8,23 @@ compared with what `core` computes for the same settings.
 from __future__ import annotations
 
 import io
-import os
-import socket
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+from support import CHROMIUM, screenshot, suite_page
 
 from core.fashion.task import TASK as FASHION
 from core.gan.task import TASK as GAN
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="Chromium is missing (`make setup`)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    from demos.gradio_app import build_demo, launch
-
-    # Cached examples go to a temporary folder, not .gradio/ in the repository.
-    old = os.environ.get("GRADIO_EXAMPLES_CACHE")
-    os.environ["GRADIO_EXAMPLES_CACHE"] = str(tmp_path_factory.mktemp("examples-cache"))
-    demo = build_demo()
-    launch(demo, server_port=_free_port(), prevent_thread_lock=True, quiet=True)
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            pg = browser.new_page(viewport={"width": 1440, "height": 900})
-            pg.goto(demo.local_url)
-            yield pg
-            browser.close()
-    finally:
-        demo.close()
-        if old is None:
-            os.environ.pop("GRADIO_EXAMPLES_CACHE", None)
-        else:
-            os.environ["GRADIO_EXAMPLES_CACHE"] = old
-
-
-def _screenshot(page, name: str) -> None:
-    folder = os.environ.get("SAVE_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"))
+def page():
+    with suite_page() as pg:
+        yield pg
 
 
 def _image(page, elem_id: str, not_src: str | None = None, timeout: float = 60_000) -> tuple[str, np.ndarray]:
@@ -108,7 +71,7 @@ def test_gan_random_seed_redraws_the_samples(gan_page):
     assert seed != 0 and not np.array_equal(before, after)
     assert np.array_equal(after, _expected_grid(GAN.default(), seed, "All classes"))
     assert f"seed {seed}" in page.locator("#gan-caption").inner_text()
-    _screenshot(page, "gan_random_seed")
+    screenshot(page, "gan_random_seed")
 
 
 def test_gan_class_pick_redraws_and_the_list_does_not_cover_a_slider(gan_page):
@@ -128,7 +91,7 @@ def test_gan_class_pick_redraws_and_the_list_does_not_cover_a_slider(gan_page):
     src, after = _image(page, "gan-grid", not_src=src)
     assert np.array_equal(after, _expected_grid(GAN.default(), _seed(page), "Sneaker"))
     assert "Sneaker" in page.locator("#gan-caption").inner_text()
-    _screenshot(page, "gan_class")
+    screenshot(page, "gan_class")
 
 
 def test_gan_class_control_is_off_for_the_unconditional_2014_gan(gan_page):
@@ -144,7 +107,7 @@ def test_gan_class_control_is_off_for_the_unconditional_2014_gan(gan_page):
     assert page.locator("#gan-class input").input_value() == "All classes"
     src, grid = _image(page, "gan-grid", not_src=src)
     assert np.array_equal(grid, _expected_grid(arch, _seed(page), "All classes"))
-    _screenshot(page, "gan_unconditional")
+    screenshot(page, "gan_unconditional")
     # Back to the default model: the class control is on again.
     page.locator("#gan-model").get_by_text(GAN.title(GAN.default())).click()
     page.wait_for_function("() => !document.querySelector('#gan-class input').disabled", timeout=30_000)
@@ -163,7 +126,7 @@ def test_gan_directions_show_the_sample_at_once(gan_page):
     expected = to_grid(move_along_directions(s, _seed(page), [0.0] * 5, label), nrow=1, scale=6)
     assert np.array_equal(shown, np.asarray(expected.convert("RGB")))
     page.locator("#gan-near img").wait_for(timeout=30_000)
-    _screenshot(page, "gan_directions")
+    screenshot(page, "gan_directions")
 
 
 def test_gan_interpolation_wraps_and_plays_inline(gan_page):
@@ -176,7 +139,7 @@ def test_gan_interpolation_wraps_and_plays_inline(gan_page):
     page.get_by_role("tab", name="Arithmetic").click()
     _image(page, "gan-arith-3")
     assert page.locator("#gan-arith-caption-3").inner_text().strip() == "A − B + C"
-    _screenshot(page, "gan_arithmetic")
+    screenshot(page, "gan_arithmetic")
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +179,7 @@ def test_classify_model_switch_reanswers(classify_page):
     page.wait_for_function("(t) => document.querySelector('#classify-confusion svg text, #classify-confusion svg')"
                            " && document.querySelector('#classify-confusion').innerText.includes(t)",
                            arg=FASHION.confusion_title(other).split(":")[0], timeout=30_000)
-    _screenshot(page, "classify_switch")
+    screenshot(page, "classify_switch")
     page.locator("#classify-model input").click()
     page.get_by_role("option", name=FASHION.label(FASHION.default())).click()
     _answer(page, FASHION.card(FASHION.default())["title"], second)
@@ -248,7 +211,7 @@ def test_first_drag_on_the_sketchpad_draws_and_classifies(classify_page):
     _answer(page, FASHION.card(FASHION.default())["title"], old)
     assert "Draw a garment first" not in page.content()
     _, view = _image(page, "classify-view", not_src=old_view)
-    _screenshot(page, "classify_drawing")
+    screenshot(page, "classify_drawing")
     small = view[::6, ::6, 0]  # back to the model's 28x28 view
     row = small[18]  # across the legs, below the waistband
     lit = row > 64
@@ -256,4 +219,4 @@ def test_first_drag_on_the_sketchpad_draws_and_classifies(classify_page):
     cols = np.nonzero(lit)[0]
     assert (~lit[cols.min() : cols.max() + 1]).sum() >= 4  # the legs stay apart: strokes did not merge
     assert "Trouser" in page.locator("#classify-label").inner_text()
-    _screenshot(page, "classify_drawing")
+    screenshot(page, "classify_drawing")

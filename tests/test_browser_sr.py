@@ -5,47 +5,24 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from support import screenshot, suite_page
 
 from core.examples import example_photo
 from core.sr import TASK
 from core.sr.compare import OVERVIEW_SIDE, PREVIEW_SIDE
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 pytestmark = pytest.mark.skipif(("fsrcnn", 2) not in TASK.pairs(), reason="no shipped FSRCNN x2 checkpoint")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def page():
-    from playwright.sync_api import sync_playwright
-
-    from demos.gradio_app import build_demo, launch
-
-    assert Path(CHROMIUM).is_file(), "Chromium is missing: `make setup` installs the Debian package chromium"
-    demo = build_demo()
-    launch(demo, server_port=_free_port(), prevent_thread_lock=True, quiet=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = browser.new_page(viewport={"width": 1440, "height": 900})
-        pg.goto(demo.local_url)
-        pg.get_by_role("tab", name="Upscale").click()
+    with suite_page(tab="Upscale") as pg:
         yield pg
-        browser.close()
-    demo.close()
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +32,6 @@ def photos(tmp_path_factory) -> dict[str, Path]:
     example_photo("chelsea").save(paths["cat"])
     example_photo("coffee").resize((1200, 800)).save(paths["big"])
     return paths
-
-
-def _screenshot(page, name: str) -> None:
-    folder = os.environ.get("SAVE_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def _natural_size(page, selector: str, timeout: float = 120_000) -> list[int]:
@@ -119,12 +89,12 @@ def test_changing_the_scale_clears_the_previous_result(page, photos):
     _upscale(page, photos["cat"], 2)
     page.locator("#upscale-zoom img").first.wait_for()
     assert "451×300 → 902×600" in page.locator("#upscale-stats").inner_text()
-    _screenshot(page, "upscale_result")
+    screenshot(page, "upscale_result")
     _choose_scale(page, 4)
     page.locator("#upscale-output img").first.wait_for(state="detached", timeout=10_000)
     page.locator("#upscale-download a").first.wait_for(state="detached", timeout=10_000)
     assert page.locator("#upscale-zoom img").count() == 0 and "902×600" not in page.locator("#upscale-stats").inner_text()
-    _screenshot(page, "upscale_cleared")
+    screenshot(page, "upscale_cleared")
 
 
 def test_large_image_returns_previews_and_a_full_resolution_download(page, photos):
@@ -136,7 +106,7 @@ def test_large_image_returns_previews_and_a_full_resolution_download(page, photo
     assert full.size == (4800, 3200) and full.format == "PNG" and dl.value.suggested_filename == "fsrcnn_x4.png"
     assert "1200×800 → 4800×3200" in page.locator("#upscale-stats").inner_text()
     print(f"1200x800 at x4 in the browser: {seconds:.1f} s")  # noqa: T201 (reported by -s)
-    _screenshot(page, "upscale_large")
+    screenshot(page, "upscale_large")
 
 
 def test_zoom_marks_its_crop_and_a_click_moves_it(page, photos):
@@ -155,7 +125,7 @@ def test_zoom_marks_its_crop_and_a_click_moves_it(page, photos):
                            " return i && i.src !== s && i.complete; }", arg=src, timeout=60_000)
     after = _red_box(page)
     assert after is not None and abs(after[0] - target[0]) < 20 and abs(after[1] - target[1]) < 20, (before, after)
-    _screenshot(page, "upscale_zoom_moved")
+    screenshot(page, "upscale_zoom_moved")
 
 
 def test_a_cached_example_answers_at_once(page):
@@ -183,5 +153,5 @@ def test_an_example_at_another_scale_sets_scale_model_and_result_together(page):
     assert page.locator("#upscale-model input").input_value() == TASK.label("fsrcnn-s")
     assert "600×400 → 1800×1200" in page.locator("#upscale-stats").inner_text()
     page.get_by_role("button", name="Model card").click()
-    page.locator("#upscale-card").get_by_text("checkpoints/sr/fsrcnn-s_x3.safetensors", exact=True).wait_for()
-    _screenshot(page, "upscale_example_x3")
+    page.locator("#upscale-card").get_by_text("checkpoints/sr/fsrcnn-s_x3.json", exact=True).wait_for()
+    screenshot(page, "upscale_example_x3")

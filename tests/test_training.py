@@ -4,7 +4,6 @@ import csv
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from support import free_port
 
 from core.checkpoints import load_checkpoint
 from core.training import STATE_FILE, LoopConfig, TrainingDiverged, TrainLoop
@@ -102,15 +102,9 @@ def test_nan_loss_stops_with_a_clear_message(tmp_path):
     assert (tmp_path / STATE_FILE).exists()  # the last good state is kept
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_the_trainer_runs_unchanged_under_torchrun_ddp_on_two_cpu_processes(hr_folder, tmp_path):
     run = tmp_path / "ddp"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(_free_port()),
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
            "-m", "train.sr", *_fit_args(hr_folder, run, 30, "--device", "cpu", "--save-every", "15")]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)

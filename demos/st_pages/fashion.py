@@ -3,21 +3,15 @@
 import streamlit as st
 from PIL import Image
 
-from core.checkpoints import CheckpointError
 from core.fashion import CLASSES
 from core.fashion.predict import classify
 from core.fashion.task import SKETCH_SIZE, SKETCH_STROKE, TASK, VIEW_SIZE
-from core.imaging import ImageInputError, open_image
+from core.imaging import open_image
 from core.plots import confusion_matrix_svg
+from demos.components.page import USER_ERRORS, page_header, uploaded_image
 from demos.components.sketchpad import sketchpad
 
-st.title(TASK.heading)
-st.caption(TASK.intro)
-st.caption("Papers: " + " · ".join(p.markdown() for p in TASK.papers()))
-archs = TASK.available()
-if not archs:
-    st.error(f"No classifier checkpoint is shipped in checkpoints/{TASK.key}/.")
-    st.stop()
+archs = page_header(TASK)
 
 left, mid, right = st.columns([1, 1, 1.2])
 with left:
@@ -36,10 +30,7 @@ with left:
                                format_func=examples.get, key="example")
 try:
     if source == "Upload":
-        if upload is None:
-            st.info("Upload a photo, or switch to an example.")
-            st.stop()
-        img = open_image(upload.getvalue())
+        img = uploaded_image(upload, "Upload a photo, or switch to an example.")
     elif source == "Draw":
         if drawing is None:
             st.info("Draw a garment on the canvas (dark strokes on white).")
@@ -48,7 +39,7 @@ try:
     else:
         img = open_image(example)
     p = classify(img, arch)
-except (ImageInputError, CheckpointError, ValueError) as e:
+except USER_ERRORS as e:
     st.error(str(e))
     st.stop()
 

@@ -6,28 +6,12 @@ import streamlit as st
 
 from core.checkpoints import CheckpointError
 from core.fashion.data import DataMissingError
-from core.gan.explore import (
-    DIRECTION_STEP,
-    arithmetic,
-    arithmetic_captions,
-    direction_ranges,
-    interpolation_grid,
-    latents_npy,
-    move_along_directions,
-    nearest_training_images,
-    to_gif,
-    to_grid,
-)
+from core.gan import explore
 from core.gan.latent import MAX_SEED, random_seed
 from core.gan.task import ALL_CLASSES, FRAMES, SAMPLES, TASK, TRUNCATION
+from demos.components.page import page_header
 
-st.title(TASK.heading)
-st.caption(TASK.intro)
-st.caption("Papers: " + " · ".join(p.markdown() for p in TASK.papers()))
-archs = TASK.available()
-if not archs:
-    st.error(f"No generator checkpoint is shipped in checkpoints/{TASK.key}/.")
-    st.stop()
+archs = page_header(TASK)
 
 if "seed" not in st.session_state:
     st.session_state.seed = 0
@@ -60,43 +44,43 @@ try:
         n = a.slider("Images", int(SAMPLES.low), int(SAMPLES.high), int(SAMPLES.default), key="n")
         trunc = b.slider("Truncation (lower: more typical, less varied)", TRUNCATION.low, TRUNCATION.high,
                          TRUNCATION.default, TRUNCATION.step, key="trunc")
-        grid = to_grid(sampler.sample(n, seed, label, trunc), nrow=8)
+        grid = explore.to_grid(sampler.sample(n, seed, label, trunc), nrow=8)
         st.image(grid, caption=TASK.sample_caption(arch, seed, label_name, n, trunc))
         buf = io.BytesIO()
         grid.save(buf, format="PNG")
         d1, d2 = st.columns(2)
         d1.download_button("Download grid (PNG)", buf.getvalue(), f"samples_{seed}.png", "image/png")
-        d2.download_button("Download latent vectors (.npy)", latents_npy(sampler, n, seed, trunc), f"latents_{seed}.npy")
+        d2.download_button("Download latent vectors (.npy)", explore.latents_npy(sampler, n, seed, trunc), f"latents_{seed}.npy")
     with interp:
         a, b, c = st.columns(3)
         seed_b = int(a.number_input("Second seed", 0, MAX_SEED, 1, key="seed_b"))
         steps = b.slider("Frames", int(FRAMES.low), int(FRAMES.high), int(FRAMES.default), key="steps")
         mode = c.radio("Path", ["slerp", "lerp"], horizontal=True, key="mode")
         frames = sampler.interpolate(seed, seed_b, steps, mode, label)
-        gif = to_gif(frames)
+        gif = explore.to_gif(frames)
         left, right = st.columns([3, 1])
-        left.image(interpolation_grid(frames), caption=f"seed {seed} → seed {seed_b} ({mode}), left to right, then down")
+        left.image(explore.interpolation_grid(frames), caption=f"seed {seed} → seed {seed_b} ({mode}), left to right, then down")
         right.image(gif, caption="Animation (there and back, looping)")
         right.download_button("Download animated GIF", gif, f"interpolation_{seed}_{seed_b}.gif", "image/gif")
     with arith:
         cols = st.columns(3)
         sa, sb, sc = (int(col.number_input(f"Seed {k}", 0, MAX_SEED, v, key=f"arith_{k}"))
                       for col, k, v in zip(cols, "ABC", (0, 1, 2), strict=True))
-        images = arithmetic(sampler, sa, sb, sc, label)
-        for col, k, caption in zip(st.columns(4), range(4), arithmetic_captions(sa, sb, sc), strict=True):
-            col.image(to_grid(images[k : k + 1], nrow=1, scale=4), caption=caption)
+        images = explore.arithmetic(sampler, sa, sb, sc, label)
+        for col, k, caption in zip(st.columns(4), range(4), explore.arithmetic_captions(sa, sb, sc), strict=True):
+            col.image(explore.to_grid(images[k : k + 1], nrow=1, scale=4), caption=caption)
     with dirs:
         st.caption("Move the seed's latent along the 5 principal directions (GANSpace); each slider reaches ±2 "
                    "standard deviations of the latents along its direction. Below, the closest training images, "
                    "to check the sample is not memorised.")
         left, right = st.columns([1, 1])
         # Keyed by model: each model's sliders have their own range.
-        amounts = [left.slider(f"Direction {i + 1}", -r, r, 0.0, DIRECTION_STEP, key=f"dir{i}_{arch}")
-                   for i, r in enumerate(direction_ranges(sampler, 5))]
-        moved = move_along_directions(sampler, seed, amounts, label)
-        right.image(to_grid(moved, nrow=1, scale=6), caption="Sample")
-        near, dist = nearest_training_images(moved[0])
-        st.image(to_grid(near, nrow=5, scale=3),
+        amounts = [left.slider(f"Direction {i + 1}", -r, r, 0.0, explore.DIRECTION_STEP, key=f"dir{i}_{arch}")
+                   for i, r in enumerate(explore.direction_ranges(sampler, 5))]
+        moved = explore.move_along_directions(sampler, seed, amounts, label)
+        right.image(explore.to_grid(moved, nrow=1, scale=6), caption="Sample")
+        near, dist = explore.nearest_training_images(moved[0])
+        st.image(explore.to_grid(near, nrow=5, scale=3),
                  caption="Nearest training images (L2 in pixels): " + ", ".join(f"{d:.2f}" for d in dist))
 except (ValueError, DataMissingError) as e:
     st.error(str(e))

@@ -4,17 +4,12 @@ import io
 
 import streamlit as st
 
-from core.checkpoints import CheckpointError
 from core.examples import PHOTOS, example_photo
-from core.imaging import ImageInputError, open_image
 from core.sr import compare as sr
 from core.sr.task import SCALES, TASK
+from demos.components.page import USER_ERRORS, page_header, uploaded_image
 
-USER_ERRORS = (ImageInputError, CheckpointError, ValueError)
-
-st.title(TASK.heading)
-st.caption(TASK.intro)
-st.caption("Paper: " + " · ".join(p.markdown() for p in TASK.papers()))
+page_header(TASK)
 
 left, right = st.columns([1, 2])
 with left:
@@ -39,10 +34,7 @@ with left:
 
 try:
     if source == "Upload":
-        if upload is None:
-            st.info("Upload an image, or switch to an example photo.")
-            st.stop()
-        img = open_image(upload.getvalue())
+        img = uploaded_image(upload, "Upload an image, or switch to an example photo.")
     else:
         img = example_photo(example)
     bar = st.progress(0.0, text=sr.PHASES["bicubic"])

@@ -12,7 +12,11 @@ from core.tasks import Task
 USER_ERRORS = (ImageInputError, CheckpointError, ValueError)
 
 
-def header(task: Task) -> gr.Markdown:
-    """The tab's heading, introduction and paper links: the same words as the Streamlit page (from the task)."""
-    papers = " · ".join(p.markdown() for p in task.papers())
-    return gr.Markdown(f"### {task.heading}\n{task.intro}\n\nPapers: {papers}")
+def header(task: Task) -> bool:
+    """The tab's heading, introduction and paper links (the same words as the Streamlit page, from the task);
+    False, with a note, when no checkpoint of the task is shipped (the tab then shows nothing else)."""
+    gr.Markdown(f"### {task.heading}\n{task.intro}\n\n{task.papers_line()}")
+    if not task.available():
+        gr.Markdown(task.nothing_shipped())
+        return False
+    return True

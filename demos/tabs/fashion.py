@@ -18,10 +18,7 @@ PHOTO, DRAWING = "photo", "drawing"  # which input the answer on screen is about
 
 
 def build(task: ClassifyTask, demo: gr.Blocks) -> None:
-    header(task)
-    archs = task.available()
-    if not archs:
-        gr.Markdown(f"No classifier checkpoint is shipped in `checkpoints/{task.key}/`.")
+    if not header(task):
         return
 
     def answer(img, arch: str):

@@ -35,10 +35,7 @@ def _seed_box(value: int, label: str, **kwargs) -> gr.Number:
 
 
 def build(task: GanTask, demo: gr.Blocks) -> None:
-    header(task)
-    archs = task.available()
-    if not archs:
-        gr.Markdown(f"No generator checkpoint is shipped in `checkpoints/{task.key}/`.")
+    if not header(task):
         return
     first = task.default()
     with gr.Row():

@@ -14,7 +14,8 @@ from demos.tabs import USER_ERRORS, header
 
 
 def build(task: UpscaleTask, demo: gr.Blocks) -> None:
-    header(task)
+    if not header(task):
+        return
     scales = [f"x{s}" for s in SCALES]
     with gr.Row():
         with gr.Column(scale=1):

@@ -1,0 +1,32 @@
+"""What every Streamlit page of the suite starts with, and how it reads an upload (one wording for all pages)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.checkpoints import CheckpointError
+from core.imaging import ImageInputError, open_image
+from core.tasks import Task
+
+#: Errors a user can act on: shown as a message, never as a traceback.
+USER_ERRORS = (ImageInputError, CheckpointError, ValueError)
+
+
+def page_header(task: Task) -> list[str]:
+    """Title, introduction and papers of `task`; its shipped variants (the page stops, saying so, if none)."""
+    st.title(task.heading)
+    st.caption(task.intro)
+    st.caption(task.papers_line())
+    archs = task.available()
+    if not archs:
+        st.error(task.nothing_shipped())
+        st.stop()
+    return archs
+
+
+def uploaded_image(upload, hint: str):
+    """The uploaded file as a validated RGB image; with nothing uploaded yet, `hint` and the page stops here."""
+    if upload is None:
+        st.info(hint)
+        st.stop()
+    return open_image(upload.getvalue())
