@@ -48,3 +48,43 @@ def screenshot(page, name: str, full_page: bool = True) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page)
+
+
+@contextmanager
+def streamlit_page(width: int = 1440, height: int = 900) -> Iterator:
+    """A browser page on the Streamlit suite, served by `streamlit run` on a free port (stopped afterwards)."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).is_file(), "Chromium is missing: `make setup` installs the Debian package chromium"
+    root = Path(__file__).resolve().parent.parent
+    port = free_port()
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "demos/streamlit_app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read()
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise RuntimeError("the Streamlit server did not come up") from None
+                time.sleep(0.5)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(f"http://127.0.0.1:{port}/")
+            yield page
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
