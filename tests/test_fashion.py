@@ -161,3 +161,34 @@ def test_probabilities_sum_to_one_and_are_ranked(photo):
 def test_unknown_model_name_is_a_clear_error():
     with pytest.raises(ValueError, match="Unknown classifier 'vgg'"):
         load_classifier("vgg")
+
+
+def test_the_validation_split_is_fixed_stratified_and_disjoint():
+    from core.fashion.data import validation_split
+
+    labels = torch.randint(0, 10, (60_000,), generator=torch.Generator().manual_seed(1))
+    train, val = validation_split(labels, 5000)
+    assert len(val) == 5000 and len(train) == 55_000
+    assert not set(train.tolist()) & set(val.tolist()) and sorted(train.tolist() + val.tolist()) == list(range(60_000))
+    assert torch.bincount(labels[val], minlength=10).tolist() == [500] * 10  # stratified
+    again = validation_split(labels, 5000)
+    assert torch.equal(again[1], val) and not torch.equal(validation_split(labels, 5000, seed=1)[1], val)
+    with pytest.raises(ValueError, match="multiple of 10"):
+        validation_split(labels, 4999)
+
+
+@needs_data
+def test_the_card_records_the_protocol_and_choices_are_measured_on_validation_only(short_run, capsys):
+    import json
+
+    from train import fashion
+
+    card = json.loads(short_run.with_suffix(".json").read_text())
+    # The short run held out the default 5,000 images; validated on them, measured the test set once.
+    assert card["training"]["held_out"] == 5000 and "5000 of the 60,000" in card["protocol"]["validation"]
+    assert 0.5 < card["validation"]["val_accuracy"] <= 1 and "measured once" in card["protocol"]["test"]
+    fashion.main(["evaluate", str(short_run), "--split", "val", "--flip-tta", "--write-card"])
+    assert "5000 held-out training images, with flip TTA" in capsys.readouterr().out
+    card = json.loads(short_run.with_suffix(".json").read_text())
+    assert 0.3 < card["validation"]["val_accuracy_flip_tta"] <= 1 and card["inference"] == {"flip_tta": True}
+    fashion.main(["evaluate", str(short_run), "--split", "val", "--no-flip-tta", "--write-card"])  # back to single view

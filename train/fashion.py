@@ -18,7 +18,7 @@ from torch import nn
 from torchvision.transforms import v2
 
 from core import checkpoints
-from core.fashion.data import load_split, to_input
+from core.fashion.data import VALIDATION_SEED, VALIDATION_SIZE, load_split, to_input, validation_split
 from core.fashion.evaluate import cpu_latency_ms, evaluate_classifier
 from core.fashion.predict import Classifier
 from core.fashion.task import TASK
@@ -37,9 +37,12 @@ def fit(args: argparse.Namespace) -> None:
     torch.manual_seed(args.seed)  # the initial weights
     variant = TASK.variants[args.arch]
     model = checkpoints.build_model(variant.architecture, **variant.config)
-    train_x, train_y = load_split(True, args.data, args.download)
+    all_x, all_y = load_split(True, args.data, args.download)
     test_x, test_y = load_split(False, args.data, args.download)
-    train_x, test_x = to_input(train_x), to_input(test_x)
+    all_x, test_x = to_input(all_x), to_input(test_x)
+    train_idx, val_idx = validation_split(all_y, args.val) if args.val else (torch.arange(len(all_y)), None)
+    train_x, train_y = all_x[train_idx], all_y[train_idx]
+    val_x, val_y = (all_x[val_idx], all_y[val_idx]) if val_idx is not None else (None, None)
     if args.subset:
         train_x, train_y = train_x[: args.subset], train_y[: args.subset]
     steps_per_epoch = len(train_x) // (args.batch * world_size())
@@ -49,6 +52,7 @@ def fit(args: argparse.Namespace) -> None:
     else:
         opt = torch.optim.AdamW(model.parameters(), args.lr, weight_decay=args.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=steps, pct_start=0.15)
+    # Choices are made on the validation split; the test set is measured once, when the run ends.
     cfg = LoopConfig(steps=steps, eval_every=args.eval_every or steps_per_epoch, **common.loop_limits(args))
     loop = TrainLoop(cfg, {"net": model}, {"opt": opt}, {"onecycle": sched})
     if loop.is_main:
@@ -70,14 +74,17 @@ def fit(args: argparse.Namespace) -> None:
         opt.step()
         return {"loss": loss.item()}
 
-    def evaluate() -> dict[str, float]:
-        return {"test_accuracy": evaluate_classifier(loop.raw["net"], test_x, test_y)["test_accuracy"]}
+    def validate() -> dict[str, float]:
+        if val_x is None:
+            return {}
+        return {"val_accuracy": evaluate_classifier(loop.raw["net"], val_x, val_y)["test_accuracy"]}
 
-    loop.run(train_step, evaluate)
-    common.finish(loop, "train.fashion", lambda: export(args, loop, len(train_x), test_x, test_y))
+    loop.run(train_step, validate)
+    common.finish(loop, "train.fashion", lambda: export(args, loop, len(train_x), test_x, test_y, validate()))
 
 
-def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: torch.Tensor) -> None:
+def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: torch.Tensor,
+           validation: dict[str, float]) -> None:
     model = loop.raw["net"].cpu().eval()
     out = Path(args.out or Path(args.run_dir) / "model.safetensors")
     variant = TASK.variants[args.arch]
@@ -89,19 +96,34 @@ def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: to
             "test": "Fashion-MNIST test, 10000 images",
         },
         training=common.training_block(
-            loop, "train.fashion", args.argv, args.batch,
+            loop, "train.fashion", args.argv, args.batch, held_out=args.val,
             optimizer=f"{args.optimizer} lr {args.lr} one-cycle, weight decay {args.weight_decay}, "
             f"label smoothing {args.label_smoothing}",
         ),
+        protocol=protocol(args.val),
+        validation=validation,
         metrics={**evaluate_classifier(model, test_x, test_y), **cpu_latency_ms(model)},
     )
     card = checkpoints.save_checkpoint(model, out, card)
     print(f"Wrote {out}: test accuracy {card['metrics']['test_accuracy']:.4f}")
 
 
+def protocol(val: int) -> dict[str, str]:
+    """How the card's numbers were arrived at: what was held out for choices, and what the test set was used for."""
+    return {
+        "validation": (f"{val} of the 60,000 training images held out, {val // 10} per class "
+                       f"(core.fashion.data.validation_split, seed {VALIDATION_SEED}); every choice made on them")
+        if val else "none held out: trained on all 60,000 images with settings chosen on a validation split "
+                    "in an earlier run (see that run's card)",
+        "test": "the 10,000 test images, measured once at the end; no choice made on them",
+    }
+
+
 def evaluate(args: argparse.Namespace) -> None:
     model, card = checkpoints.load_checkpoint(args.checkpoint, task="fashion")
     tta = Classifier(model, card).flip_tta if args.flip_tta is None else args.flip_tta
+    if args.split == "val":
+        return evaluate_on_validation(args, model, card, tta)
     x, y = load_split(False, args.data, args.download)
     x = to_input(x)
     metrics = {**evaluate_classifier(model, x, y, flip_tta=tta), **cpu_latency_ms(model, flip_tta=tta)}
@@ -119,6 +141,26 @@ def evaluate(args: argparse.Namespace) -> None:
         common.record_metrics(args.checkpoint, card, metrics, common.command_line("train.fashion", args.argv))
 
 
+def evaluate_on_validation(args: argparse.Namespace, model, card: dict, tta: bool) -> None:
+    """Accuracy on the run's validation split (to choose, e.g., test-time augmentation); with --write-card it goes
+    into the card's `validation` with the setting, and the demos follow the setting. The test set is not read."""
+    held_out = (card.get("training", {}).get("held_out") or 0)
+    if not held_out:
+        raise SystemExit(f"{args.checkpoint} was trained on every training image: it has no validation split to "
+                         "measure (train with --val N to hold one out).")
+    all_x, all_y = load_split(True, args.data, args.download)
+    _, val_idx = validation_split(all_y, held_out)
+    x, y = to_input(all_x[val_idx]), all_y[val_idx]
+    key = "val_accuracy_flip_tta" if tta else "val_accuracy"
+    acc = evaluate_classifier(model, x, y, flip_tta=tta)["test_accuracy"]
+    print(f"{card.get('title', card['arch'])}: validation accuracy {acc:.4f} ({held_out} held-out training images"
+          + (", with flip TTA)" if tta else ", single view)"))
+    if args.write_card:
+        card["validation"] = {**card.get("validation", {}), key: acc}
+        card["inference"] = {"flip_tta": tta}
+        checkpoints.write_card(args.checkpoint, card)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m train.fashion", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -131,6 +173,8 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--epochs", type=int, default=10, help="passes over the training images")
     f.add_argument("--steps", type=int, help="total steps (overrides --epochs)")
     f.add_argument("--subset", type=int, help="train on the first N images only")
+    f.add_argument("--val", type=int, default=VALIDATION_SIZE,
+                   help="training images held out (stratified, fixed) for every choice; 0: train on all 60,000")
     f.add_argument("--batch", type=int, default=128, help="images per step and process")
     f.add_argument("--optimizer", choices=("adamw", "sgd"), default="adamw")
     f.add_argument("--lr", type=float, default=2e-3, help="peak of the one-cycle schedule")
@@ -145,6 +189,8 @@ def main(argv: list[str] | None = None) -> None:
                    help="average each image's probabilities with its mirror image's (test-time augmentation); "
                    "default: the card's inference.flip_tta. With --write-card the setting goes into the card, "
                    "and the demos predict the same way")
+    e.add_argument("--split", choices=("test", "val"), default="test",
+                   help="test: the 10,000 test images (once, at the end); val: the run's validation split (choices)")
     common.run(p, argv)
 
 

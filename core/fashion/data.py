@@ -65,6 +65,32 @@ def load_split(
     return ds.data, ds.targets
 
 
+#: The validation split: images held out of the 60,000 training images for every choice (epoch, test-time
+#: augmentation, hyper-parameters), so that the test set is measured once, at the end.
+VALIDATION_SIZE = 5000
+VALIDATION_SEED = 0
+
+
+def validation_split(labels: torch.Tensor, size: int = VALIDATION_SIZE,
+                     seed: int = VALIDATION_SEED) -> tuple[torch.Tensor, torch.Tensor]:
+    """(training indices, validation indices) into the training set: `size` images held out, the same number of
+    each class (stratified), drawn by a seeded permutation within each class. Fixed by (labels, size, seed)."""
+    classes = labels.unique()
+    if size % len(classes):
+        raise ValueError(f"A stratified validation split needs a multiple of {len(classes)} images, got {size}.")
+    g = torch.Generator().manual_seed(seed)
+    val = []
+    for c in classes.tolist():
+        idx = (labels == c).nonzero().flatten()
+        if len(idx) <= size // len(classes):
+            raise ValueError(f"Class {c} has {len(idx)} images: too few to hold out {size // len(classes)}.")
+        val.append(idx[torch.randperm(len(idx), generator=g)[: size // len(classes)]])
+    val = torch.cat(val).sort().values
+    keep = torch.ones(len(labels), dtype=torch.bool)
+    keep[val] = False
+    return keep.nonzero().flatten(), val
+
+
 def to_input(images: torch.Tensor) -> torch.Tensor:
     """uint8 [N, 28, 28] -> float [N, 1, 28, 28] in [0, 1], exactly as the models take them."""
     return images.float().div(255).unsqueeze(1)
