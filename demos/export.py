@@ -174,6 +174,11 @@ def make_pack(out: Path, images: list[Path] | None = None, scale: int = 3, runs:
         path = out / "gan_interpolation.gif"
         path.write_bytes(to_gif(s.interpolate(0, 1, 16)))
         written.append(path)
+        timeline = GAN.timeline(GAN.default())
+        if timeline is not None:  # watch it learn: the same seeds through training
+            path = out / "gan_timeline.gif"
+            path.write_bytes(timeline.gif())
+            written.append(path)
         sections.append(gan_summary())
     say(0.9, "Training curves")
     for folder in runs or []:

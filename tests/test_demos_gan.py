@@ -159,3 +159,63 @@ def test_identical_requests_get_files_of_their_own():
     (a,), (b,) = (save_outputs("samples-5", {"grid.png": grid}) for _ in range(2))
     assert a != b and Path(a).parent != Path(b).parent
     assert Path(a).read_bytes() == Path(b).read_bytes() and Image.open(a).format == "PNG"
+
+
+def test_watch_it_learn_says_when_no_timeline_was_recorded():
+    for name in TASK.available():  # the shipped generators predate the timeline
+        if TASK.card(name).get("timeline") is None:
+            assert TASK.timeline(name) is None
+            assert TASK.timeline_note(name).startswith(f"No timeline was recorded for {TASK.title(name)}")
+
+
+@pytest.fixture()
+def with_timeline(tmp_path, monkeypatch):
+    """The shipped generators in a scratch checkpoint folder, the default one given a timeline of three frames
+    that its real generator draws on the fixed seeds (as the trainer records them)."""
+    import shutil
+
+    import torch
+
+    from core import checkpoints
+    from core.gan import sample
+    from core.gan.timeline import Timeline, record_frame, timeline_file, timeline_inputs
+
+    shutil.copytree(checkpoints.CHECKPOINT_DIR / "gan", tmp_path / "gan")
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", tmp_path)
+    sample._load.cache_clear()
+    name = TASK.default()
+    s = TASK.load(name)
+    z, y = timeline_inputs(s.z_dim, s.num_classes)
+    frames = [record_frame(s.g, z * f, y) for f in (0.0, 0.5, 1.0)]
+    weights = checkpoints.shipped("gan", name)
+    Timeline([100, 200, 300], torch.stack(frames)).save(timeline_file(weights))
+    card = checkpoints.read_card(weights)
+    checkpoints.write_card(weights, {**card, "timeline": {"file": timeline_file(weights).name, "steps": [100, 200, 300]}})
+    sample._load.cache_clear()
+    yield name, frames
+    sample._load.cache_clear()
+
+
+def test_watch_it_learn_shows_the_recorded_timeline_in_streamlit(with_timeline):
+    from streamlit.testing.v1 import AppTest
+
+    name, frames = with_timeline
+    t = TASK.timeline(name)
+    assert t.steps == [100, 200, 300] and all(np.array_equal(t.frames[i], f) for i, f in enumerate(frames))
+    assert "3 points" in TASK.timeline_note(name)
+    at = AppTest.from_file(str(ROOT / "demos" / "st_pages" / "gan.py"), default_timeout=120).run()
+    assert not at.exception
+    step = at.slider(key=f"timeline_{name}")
+    assert (step.min, step.max, step.value) == (0, 2, 2)  # opens on the last point
+    step.set_value(0).run()
+    assert not at.exception
+    assert any("Step 100 of 300" in str(getattr(el, "caption", "")) or "Step 100 of 300" in str(el.proto)
+               for el in at.main)
+
+
+def test_the_presentation_pack_carries_the_timeline(with_timeline, tmp_path):
+    from demos import export
+
+    written = export.make_pack(tmp_path / "pack", runs=[])
+    gif = Image.open(tmp_path / "pack" / "gan_timeline.gif")
+    assert tmp_path / "pack" / "gan_timeline.gif" in written and gif.n_frames == 3

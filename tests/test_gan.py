@@ -165,3 +165,51 @@ def test_inception_features_when_the_extra_is_installed(tmp_path, monkeypatch):
     assert (tmp_path / "inception_noise.safetensors").is_file()
     assert torch.equal(evaluate.cached_inception_features("noise", x), feats)  # from the cache
     assert not torch.allclose(evaluate.inception_features(1 - x), feats)
+
+
+HAVE_FASHION = (DEBIAN_DIR / "train-images-idx3-ubyte.gz").is_file()
+
+
+@pytest.mark.skipif(not HAVE_FASHION, reason="dataset-fashion-mnist is not installed (make setup installs it)")
+def test_training_records_a_timeline_that_ships_with_the_generator_and_survives_a_stop(tmp_path):
+    from safetensors.torch import load_file
+
+    from core.checkpoints import load_checkpoint
+    from core.gan.timeline import TIMELINE_SAMPLES, Timeline, record_frame, timeline_file, timeline_inputs
+    from train import gan
+
+    def fit(run, *extra):
+        gan.main(["fit", "--arch", "cgan", "--width", "8", "--steps", "6", "--batch", "16", "--sample-every", "2",
+                  "--ema", "0.9", "--no-eval", "--quiet", "--run-dir", str(run), *extra])
+
+    fit(tmp_path / "whole")
+    fit(tmp_path / "broken", "--stop-at-step", "3")
+    gan.main(["continue", str(tmp_path / "broken")])
+    out = tmp_path / "whole" / "model.safetensors"
+    model, card = load_checkpoint(out, task="gan")
+    shipped = Timeline.load(timeline_file(out))
+    assert card["timeline"]["steps"] == shipped.steps == [2, 4, 6]
+    assert shipped.frames.shape == (3, TIMELINE_SAMPLES, 28, 28) and shipped.frames.dtype == torch.uint8
+    # The last frame is the shipped generator (the EMA weights) on the fixed seeds and labels: the same again.
+    z, y = timeline_inputs(model.z_dim, model.num_classes)
+    assert torch.equal(shipped.frames[-1], record_frame(model, z, y))
+    assert not torch.equal(shipped.frames[0], shipped.frames[-1])  # it learned something in between
+    # A run stopped at step 3 and continued records the same frames (and ends with the same weights).
+    again = Timeline.load(timeline_file(tmp_path / "broken" / "model.safetensors"))
+    assert again.steps == shipped.steps and torch.equal(again.frames, shipped.frames)
+    assert all(torch.equal(a, b) for a, b in zip(load_file(out).values(),
+                                                  load_file(tmp_path / "broken" / "model.safetensors").values(),
+                                                  strict=True))
+
+
+def test_a_long_timeline_is_thinned_evenly_keeping_both_ends():
+    from core.gan.timeline import Timeline
+
+    t = Timeline([], torch.empty(0, dtype=torch.uint8))
+    for step in range(100, 10_100, 100):
+        t.add(step, torch.full((4, 28, 28), step // 100, dtype=torch.uint8))
+    t.add(5000, torch.zeros(4, 28, 28, dtype=torch.uint8))  # a resumed run records step 5000 again
+    assert t.steps[-1] == 5000 and len(t) == 50
+    thin = t.thinned(10)
+    assert len(thin) == 10 and thin.steps[0] == 100 and thin.steps[-1] == 5000 and thin.steps == sorted(thin.steps)
+    assert [int(f[0, 0, 0]) for f in thin.frames] == [s // 100 for s in thin.steps[:-1]] + [0]

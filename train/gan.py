@@ -27,8 +27,11 @@ from core.gan.evaluate import evaluate_generator
 from core.gan.models import DISCRIMINATORS
 from core.gan.sample import Sampler
 from core.gan.task import TASK
+from core.gan.timeline import TIMELINE_SAMPLES, TIMELINE_SEED, Timeline, record_frame, timeline_file, timeline_inputs
 from core.training import LoopConfig, TrainLoop, ema_update
 from train import common
+
+TIMELINE_FILE = "timeline.safetensors"  # in the run folder: every recorded frame
 
 #: Architecture defaults: G/D arguments, loss, learning rates and Adam betas of each family.
 RECIPES = {
@@ -115,6 +118,9 @@ def fit(args: argparse.Namespace) -> None:
     fixed = torch.Generator().manual_seed(1234)
     fixed_z = torch.randn(100, G.z_dim, generator=fixed).to(dev)
     fixed_y = torch.arange(10).repeat_interleave(10).to(dev) if conditional else None
+    # Watch it learn: the same seeded samples at every --sample-every steps, kept in the run folder.
+    timeline_z, timeline_y = timeline_inputs(G.z_dim, G.num_classes)
+    timeline = Timeline.load(loop.run_dir / TIMELINE_FILE) or Timeline([], torch.empty(0, dtype=torch.uint8))
 
     def train_step(step: int) -> dict[str, float]:
         idx = next(batches)
@@ -129,13 +135,16 @@ def fit(args: argparse.Namespace) -> None:
         served = loop.raw["G_ema" if args.ema else "G"]  # the loop has put every module in eval mode
         imgs = served(fixed_z, fixed_y).add(1).div(2)
         save_image(imgs, loop.run_dir / f"samples_{loop.step:06d}.png", nrow=10, padding=1)
+        timeline.add(loop.step, record_frame(served, timeline_z, timeline_y))
+        timeline.save(loop.run_dir / TIMELINE_FILE)
         return {}
 
     loop.run(train_step, save_grid)
-    common.finish(loop, "train.gan", lambda: export(args, loop, loss_kind, recipe, len(x_all)))
+    common.finish(loop, "train.gan", lambda: export(args, loop, loss_kind, recipe, len(x_all), timeline))
 
 
-def export(args: argparse.Namespace, loop: TrainLoop, loss_kind: str, recipe: dict, n_train: int) -> None:
+def export(args: argparse.Namespace, loop: TrainLoop, loss_kind: str, recipe: dict, n_train: int,
+           timeline: Timeline) -> None:
     served = loop.raw["G_ema" if args.ema else "G"].cpu().eval()
     out = Path(args.out or Path(args.run_dir) / "model.safetensors")
     card = common.model_card(
@@ -151,6 +160,11 @@ def export(args: argparse.Namespace, loop: TrainLoop, loss_kind: str, recipe: di
         ),
         metrics={},
     )
+    if len(timeline):
+        shipped = timeline.thinned()
+        shipped.save(timeline_file(out))
+        card["timeline"] = {"file": timeline_file(out).name, "frames": len(shipped), "steps": shipped.steps,
+                            "samples": TIMELINE_SAMPLES, "seed": TIMELINE_SEED}
     checkpoints.save_checkpoint(served, out, card)
     if not args.no_eval:
         argv = ["evaluate", str(out), "--n", str(args.eval_n), "--write-card"]

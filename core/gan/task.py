@@ -92,6 +92,27 @@ class GanTask(Task):
         return (f"{n} samples from {self.title(name)}, seed {seed}, {what}"
                 + ("" if truncation >= 1 else f", truncation {truncation:g}"))
 
+    def timeline(self, name: str):
+        """The shipped 'watch it learn' timeline of a generator (core.gan.timeline.Timeline), or None where its
+        training recorded none."""
+        from core import checkpoints
+        from core.gan.timeline import Timeline
+
+        try:
+            entry = self.card(name).get("timeline")
+        except (checkpoints.CheckpointError, ValueError):
+            return None
+        return Timeline.load(checkpoints.shipped(self.key, name).with_name(entry["file"])) if entry else None
+
+    def timeline_note(self, name: str) -> str:
+        """What the 'Watch it learn' view says about a model's timeline."""
+        t = self.timeline(name)
+        if t is None:
+            return (f"No timeline was recorded for {self.title(name)}: it was trained before the trainer recorded "
+                    "one. Every generator trained from now on carries one.")
+        return (f"The same {t.frames.shape[1]} seeded samples, drawn at {len(t)} points of {self.title(name)}'s "
+                f"training (steps {t.steps[0]:,} to {t.steps[-1]:,}).")
+
     @staticmethod
     def class_choices() -> list[str]:
         return [ALL_CLASSES, *CLASSES]

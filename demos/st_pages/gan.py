@@ -9,6 +9,7 @@ from core.fashion.data import DataMissingError
 from core.gan import explore
 from core.gan.latent import MAX_SEED, random_seed
 from core.gan.task import ALL_CLASSES, FRAMES, SAMPLES, TASK, TRUNCATION
+from core.gan.timeline import frame_caption, grid_image
 from demos.components.page import page_header
 
 archs = page_header(TASK)
@@ -37,7 +38,7 @@ seed = int(c3.number_input("Seed", 0, MAX_SEED, step=1, key="seed"))
 with st.expander("Model card"):
     st.markdown(TASK.card_markdown(arch))
 
-samples, interp, arith, dirs = st.tabs(["Samples", "Interpolate", "Arithmetic", "Directions"])
+samples, interp, arith, dirs, learn = st.tabs(["Samples", "Interpolate", "Arithmetic", "Directions", "Watch it learn"])
 try:
     with samples:
         a, b = st.columns(2)
@@ -82,5 +83,13 @@ try:
         near, dist = explore.nearest_training_images(moved[0])
         st.image(explore.to_grid(near, nrow=5, scale=3),
                  caption="Nearest training images (L2 in pixels): " + ", ".join(f"{d:.2f}" for d in dist))
+    with learn:
+        st.caption(TASK.timeline_note(arch))
+        timeline = TASK.timeline(arch)
+        if timeline is not None:
+            left, right = st.columns([3, 2])
+            i = left.slider("Point of training", 0, len(timeline) - 1, len(timeline) - 1, key=f"timeline_{arch}")
+            left.image(grid_image(timeline, i), caption=frame_caption(timeline, i))
+            right.image(timeline.gif(), caption="The whole timeline, looping")
 except (ValueError, DataMissingError) as e:
     st.error(str(e))

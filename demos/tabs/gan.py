@@ -20,6 +20,7 @@ from core.gan.explore import (
 )
 from core.gan.latent import MAX_SEED, random_seed
 from core.gan.task import ALL_CLASSES, FRAMES, SAMPLES, TRUNCATION, GanTask, Range
+from core.gan.timeline import frame_caption, grid_image
 from demos.components.outputs import save_outputs
 from demos.tabs import USER_ERRORS, header
 
@@ -95,6 +96,16 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
                         moved = gr.Image(show_label=False, format="png", elem_id="gan-moved")
                 near_text = gr.Markdown(elem_id="gan-near-caption")
                 near = gr.Image(show_label=False, format="png", elem_id="gan-near")
+            with gr.Tab("Watch it learn"):
+                tl_note = gr.Markdown(elem_id="gan-timeline-note")
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        tl_step = gr.Slider(0, 1, 0, step=1, label="Point of training", visible=False,
+                                            elem_id="gan-timeline-step")
+                        tl_caption = gr.Markdown(elem_id="gan-timeline-caption")
+                        tl_frame = gr.Image(show_label=False, format="png", visible=False, elem_id="gan-timeline-frame")
+                    with gr.Column(scale=2, min_width=200):
+                        tl_gif = gr.Image(show_label=False, type="filepath", visible=False, elem_id="gan-timeline-gif")
 
     def sampler(arch: str):
         try:
@@ -159,6 +170,24 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
         return moved, nearest, ("**Nearest training images** (L2 distance in pixels): "
                                 + ", ".join(f"{d:.2f}" for d in dist))
 
+    def show_timeline(arch: str):
+        """The model's timeline: its note, the step slider, the last frame and the animation (or the note alone)."""
+        t = task.timeline(arch)
+        if t is None:
+            hidden = gr.update(visible=False, value=None)
+            return task.timeline_note(arch), gr.Slider(visible=False), "", hidden, hidden
+        frame, gif = save_outputs("timeline", {"frame.png": grid_image(t, len(t) - 1), "timeline.gif": t.gif()})
+        return (task.timeline_note(arch), gr.Slider(0, len(t) - 1, len(t) - 1, step=1, visible=True),
+                frame_caption(t, len(t) - 1), gr.update(visible=True, value=frame), gr.update(visible=True, value=gif))
+
+    def show_frame(arch: str, i: float):
+        t = task.timeline(arch)
+        if t is None:
+            return "", None
+        i = min(max(int(i), 0), len(t) - 1)
+        return frame_caption(t, i), save_outputs("timeline", {"frame.png": grid_image(t, i)})[0]
+
+    timeline_out = [tl_note, tl_step, tl_caption, tl_frame, tl_gif]
     sample_io = ([arch, seed, label, n, trunc], [grid, files, caption])
     interp_io = ([arch, seed, seed_b, steps, mode, label], [strip, gif])
     arith_io = ([arch, sa, sb, sc, label], [*arith, *arith_caps])
@@ -183,6 +212,8 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
           trigger_mode="always_last")
     gr.on([s.release for s in amounts], run_directions, *dir_io, api_name="directions", trigger_mode="always_last")
     redraw_all(demo.load(lambda: None, None, None, api_name=False))
+    gr.on([demo.load, arch.change], show_timeline, arch, timeline_out, api_name=False)
+    tl_step.release(show_frame, [arch, tl_step], [tl_caption, tl_frame], api_name=False)
 
     examples = task.examples()
     if examples:
