@@ -112,3 +112,22 @@ def test_the_trainer_runs_unchanged_under_torchrun_ddp_on_two_cpu_processes(hr_f
     card = load_checkpoint(run / "model.safetensors")[1]
     # Two processes of 16 patches: the effective batch doubles; weights were checked equal on both ranks.
     assert card["training"]["batch"] == 32 and "x2 processes" in card["training"]["hardware"]
+
+
+def test_the_papers_transfer_trains_only_the_deconvolution_on_top_of_another_scale(hr_folder, tmp_path):
+    from safetensors.torch import load_file
+
+    train_sr.main(_fit_args(hr_folder, tmp_path / "x2", 10))
+    x2 = tmp_path / "x2" / "model.safetensors"
+    run = tmp_path / "x3"
+    train_sr.main(["fit", "--scale", "3", "--data", str(hr_folder), "--holdout", "2", "--run-dir", str(run),
+                   "--steps", "10", "--batch", "16", "--patch", "8", "--quiet", "--init", str(x2), "--freeze-trunk",
+                   "--lr", "1e-2"])
+    before, after = load_file(x2), load_file(run / "model.safetensors")
+    for k, v in after.items():
+        if k.startswith("deconv."):
+            assert not torch.equal(v, before[k]), k  # the new scale's deconvolution learned
+        else:
+            assert torch.equal(v, before[k]), k  # every other layer is the x2 model's, untouched
+    card = load_checkpoint(run / "model.safetensors")[1]
+    assert "only the deconvolution trained" in card["training"]["optimizer"] and "x2" in card["training"]["init"]
