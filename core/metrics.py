@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import torch
 from PIL import Image
-from skimage.metrics import structural_similarity
-from torchmetrics.functional.image import peak_signal_noise_ratio
 
 from core.imaging import pil_to_tensor, rgb_to_y
 
@@ -29,12 +27,16 @@ def _as_batch(y: torch.Tensor) -> torch.Tensor:
 
 def psnr(pred: torch.Tensor, target: torch.Tensor, shave: int = 0) -> float:
     """PSNR in dB of luma tensors in [0, 1] (same shape), `shave` pixels dropped from every border."""
+    from torchmetrics.functional.image import peak_signal_noise_ratio  # on first use: ~4 s off the app's start-up
+
     p, t = _shave(_as_batch(pred), shave), _shave(_as_batch(target), shave)
     return float(peak_signal_noise_ratio(p, t, data_range=1.0))
 
 
 def ssim(pred: torch.Tensor, target: torch.Tensor, shave: int = 0) -> float:
     """SSIM (Gaussian window 11, sigma 1.5, as Wang et al.) of luma tensors in [0, 1]."""
+    from skimage.metrics import structural_similarity  # on first use, as above
+
     p, t = _shave(_as_batch(pred), shave), _shave(_as_batch(target), shave)
     scores = [
         structural_similarity(a[0].numpy(), b[0].numpy(), gaussian_weights=True, sigma=1.5,
