@@ -7,8 +7,10 @@ measured metrics and the sha256 of the weights file. Loading verifies the sha256
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
+import inspect
 import json
 import os
 import tempfile
@@ -43,9 +45,23 @@ def display_path(path: Path) -> str:
 
 
 def register_model(arch: str) -> Callable:
-    """Class decorator: make `arch` buildable from a card (`build_model(arch, **config)`)."""
+    """Class decorator: make `arch` buildable from a card (`build_model(arch, **config)`), and have every instance
+    record the arguments it was built with, defaults filled in, as `model.init_config` (in the spirit of
+    diffusers' `register_to_config`): the card's `config` is taken from the model, never written by hand."""
 
-    def wrap(ctor: Callable[..., torch.nn.Module]) -> Callable[..., torch.nn.Module]:
+    def wrap(ctor: type[torch.nn.Module]) -> type[torch.nn.Module]:
+        init = ctor.__init__
+        signature = inspect.signature(init)
+
+        @functools.wraps(init)
+        def recording_init(self, *args: Any, **kwargs: Any) -> None:
+            bound = signature.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            init(self, *args, **kwargs)
+            self.init_config = {k: list(v) if isinstance(v, tuple) else v
+                                for k, v in bound.arguments.items() if k != "self"}
+
+        ctor.__init__ = recording_init
         _REGISTRY[arch] = ctor
         return ctor
 

@@ -92,3 +92,23 @@ def test_a_bare_load_checkpoint_finds_the_architecture_by_itself(tmp_path):
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "FSRCNN", out.stderr[-1000:]
+
+
+def test_every_model_records_the_arguments_it_was_built_with_and_cards_use_them():
+    import importlib
+
+    from core.checkpoints import _REGISTRY, build_model, list_shipped, load_checkpoint, shipped
+    from core.tasks import tasks
+
+    for t in tasks():
+        importlib.import_module(t.model_module)
+    for arch, ctor in _REGISTRY.items():
+        model = ctor()
+        config = model.init_config  # every argument, defaults filled in, JSON-ready
+        again = build_model(arch, **config)
+        assert again.init_config == config and type(again) is ctor
+        assert [p.shape for p in again.parameters()] == [p.shape for p in model.parameters()]
+    for t in tasks():
+        for name in list_shipped(t.key):
+            model, card = load_checkpoint(shipped(t.key, name))
+            assert card["config"].items() <= model.init_config.items(), name  # the card's arguments, as built

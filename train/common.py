@@ -42,9 +42,10 @@ def evaluate_command(sub: argparse._SubParsersAction, help: str,
     return e
 
 
-def model_card(task: str, out: Path, arch: str, title: str, config: dict, model: Any, **rest: Any) -> dict[str, Any]:
-    """The head of every checkpoint card (what rebuilds the model), followed by `rest`."""
-    return {"task": task, "name": Path(out).stem, "arch": arch, "title": title, "config": config,
+def model_card(task: str, out: Path, arch: str, title: str, model: Any, **rest: Any) -> dict[str, Any]:
+    """The head of every checkpoint card (what rebuilds the model: the arguments it recorded when it was built),
+    followed by `rest`."""
+    return {"task": task, "name": Path(out).stem, "arch": arch, "title": title, "config": model.init_config,
             "parameters": sum(p.numel() for p in model.parameters()), **rest}
 
 

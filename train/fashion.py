@@ -89,7 +89,7 @@ def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: to
     out = Path(args.out or Path(args.run_dir) / "model.safetensors")
     variant = TASK.variants[args.arch]
     card = common.model_card(
-        "fashion", out, variant.architecture, variant.title, variant.config, model,
+        "fashion", out, variant.architecture, variant.title, model,
         data={
             "train": f"Fashion-MNIST train, {n_train} images"
             + (", augmented: random 2px shifts, horizontal flips, random erasing" if args.augment else ""),

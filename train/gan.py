@@ -148,7 +148,7 @@ def export(args: argparse.Namespace, loop: TrainLoop, loss_kind: str, recipe: di
     served = loop.raw["G_ema" if args.ema else "G"].cpu().eval()
     out = Path(args.out or Path(args.run_dir) / "model.safetensors")
     card = common.model_card(
-        "gan", out, args.arch, TASK.variants[args.arch].title, recipe["g"], served,
+        "gan", out, args.arch, TASK.variants[args.arch].title, served,
         data={"train": f"Fashion-MNIST train, {n_train} images, scaled to [-1, 1]"},
         training=common.training_block(
             loop, "train.gan", args.argv, args.batch,

@@ -133,7 +133,7 @@ def export(run_: Setup, out: Path | None = None) -> dict:
         init = f"{Path(args.init).name} (sha256 {init_card['sha256'][:12]}, {init_card.get('title', '')})"
     variant = TASK.variants[args.arch]
     card = common.model_card(
-        "sr", out, variant.architecture, f"{variant.title} x{args.scale}", model.card_config(), model,
+        "sr", out, variant.architecture, f"{variant.title} x{args.scale}", model,
         paper=variant.paper.citation,
         data={
             "train": f"{Path(args.data).name} less {len(run_.val_files)} held-out images: {len(run_.patches)} "

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -65,9 +65,6 @@ class FSRCNN(nn.Module):
     @property
     def scale(self) -> int:
         return self.config.scale
-
-    def card_config(self) -> dict:
-        return asdict(self.config)
 
     def trunk(self, y: torch.Tensor) -> torch.Tensor:
         """(N, 1, H, W) LR luma -> (N, d, H, W) features: every layer but the deconvolution (shared by all scales)."""
