@@ -28,6 +28,7 @@ from typing import Any
 
 import torch
 import torch.distributed as dist
+import torch.utils._pytree as pytree
 from safetensors.torch import load_file
 from torch import nn
 from torch.utils.data import DistributedSampler
@@ -46,6 +47,28 @@ def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
         pe.lerp_(p, 1 - decay)
     for be, b in zip(ema.buffers(), model.buffers(), strict=True):
         be.copy_(b)
+
+
+def write_state(path: Path, state: dict[str, Any]) -> None:
+    """Save a training state (nested dicts, lists and tuples of tensors and JSON values) atomically, no pickle:
+    it is one pytree (torch.utils._pytree); its tensors go into the safetensors file, its other leaves (steps,
+    learning rates, betas) and its structure into the file's metadata as JSON."""
+    leaves, spec = pytree.tree_flatten(state)
+    tensors = {f"leaf{i}": v for i, v in enumerate(leaves) if torch.is_tensor(v)}
+    values = [None if torch.is_tensor(v) else v for v in leaves]
+    atomic_save_tensors(tensors, path, metadata={"tree": pytree.treespec_dumps(spec), "values": json.dumps(values)})
+
+
+def read_state(path: Path, device: torch.device | str = "cpu") -> dict[str, Any]:
+    """A state saved by `TrainLoop.save_state`: {"models", "optimizers", "schedulers": {name: state_dict},
+    "loop": {"step", "wall_time", "cpu_time"}}, tensors on `device`."""
+    from safetensors import safe_open
+
+    with safe_open(path, "pt") as f:
+        meta = f.metadata()
+    tensors = load_file(path, device=str(device))
+    leaves = [tensors.get(f"leaf{i}", v) for i, v in enumerate(json.loads(meta["values"]))]
+    return pytree.tree_unflatten(leaves, pytree.treespec_loads(meta["tree"]))
 
 
 class TrainingDiverged(RuntimeError):
@@ -271,28 +294,14 @@ class TrainLoop:
 
     # ----------------------------------------------------------------- state
     def save_state(self) -> None:
-        """Atomically write weights, optimizer and scheduler state to `run_dir/state.safetensors`."""
+        """Atomically write weights, optimizer and scheduler state to `run_dir/state.safetensors` (`write_state`)."""
         if self.is_main:
-            tensors: dict[str, torch.Tensor] = {}
-            meta: dict[str, Any] = {
-                "step": self.step, "wall_time": self.wall_time, "cpu_time": self.cpu_time, "optimizers": {}, "schedulers": {}
-            }
-            for name, m in self.raw.items():
-                for k, v in m.state_dict().items():
-                    tensors[f"model/{name}/{k}"] = v
-            for name, opt in self.optimizers.items():
-                sd = opt.state_dict()
-                scalars: dict[str, dict[str, Any]] = {}
-                for pid, st in sd["state"].items():
-                    for k, v in st.items():
-                        if torch.is_tensor(v):
-                            tensors[f"optim/{name}/{pid}/{k}"] = v
-                        else:
-                            scalars.setdefault(str(pid), {})[k] = v
-                meta["optimizers"][name] = {"param_groups": sd["param_groups"], "scalars": scalars}
-            for name, sch in self.schedulers.items():
-                meta["schedulers"][name] = sch.state_dict()
-            atomic_save_tensors(tensors, self.run_dir / STATE_FILE, metadata={"loop": json.dumps(meta)})
+            write_state(self.run_dir / STATE_FILE, {
+                "models": {n: m.state_dict() for n, m in self.raw.items()},
+                "optimizers": {n: o.state_dict() for n, o in self.optimizers.items()},
+                "schedulers": {n: s.state_dict() for n, s in self.schedulers.items()},
+                "loop": {"step": self.step, "wall_time": self.wall_time, "cpu_time": self.cpu_time},
+            })
         if self.distributed:
             dist.barrier()
 
@@ -300,29 +309,16 @@ class TrainLoop:
         path = self.run_dir / STATE_FILE
         if not path.is_file():
             return
-        from safetensors import safe_open
-
-        with safe_open(path, "pt") as f:
-            meta = json.loads(f.metadata()["loop"])
-        tensors = load_file(path)
+        state = read_state(path, self.device)
         for name, m in self.raw.items():
-            prefix = f"model/{name}/"
-            m.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
+            m.load_state_dict(state["models"][name])
         for name, opt in self.optimizers.items():
-            om = meta["optimizers"][name]
-            state: dict[int, dict[str, Any]] = {}
-            for k, v in tensors.items():
-                parts = k.split("/")
-                if parts[0] == "optim" and parts[1] == name:
-                    state.setdefault(int(parts[2]), {})[parts[3]] = v.to(self.device)
-            for pid, sc in om["scalars"].items():
-                state.setdefault(int(pid), {}).update(sc)
-            opt.load_state_dict({"state": state, "param_groups": om["param_groups"]})
+            opt.load_state_dict(state["optimizers"][name])
         for name, sch in self.schedulers.items():
-            sch.load_state_dict(meta["schedulers"][name])
-        self.step = int(meta["step"])
-        self.wall_time = float(meta["wall_time"])
-        self.cpu_time = float(meta.get("cpu_time", 0.0))
+            sch.load_state_dict(state["schedulers"][name])
+        self.step = int(state["loop"]["step"])
+        self.wall_time = float(state["loop"]["wall_time"])
+        self.cpu_time = float(state["loop"]["cpu_time"])
         if self.is_main:
             tqdm.write(f"Resumed {self.run_dir} at step {self.step}.")
 

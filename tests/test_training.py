@@ -14,7 +14,7 @@ import torch
 from support import free_port
 
 from core.checkpoints import load_checkpoint
-from core.training import STATE_FILE, LoopConfig, TrainingDiverged, TrainLoop
+from core.training import STATE_FILE, LoopConfig, TrainingDiverged, TrainLoop, read_state
 from train import sr as train_sr
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +46,6 @@ def test_short_real_training_lowers_the_loss_and_exports_a_card(hr_folder, tmp_p
 
 
 def test_a_run_stopped_and_continued_ends_with_the_weights_of_an_unbroken_run(hr_folder, tmp_path):
-    from safetensors.torch import load_file
 
     extra = ("--ema", "0.9", "--eval-every", "4", "--save-every", "1000")  # saves only at the stop and the end
     train_sr.main(_fit_args(hr_folder, tmp_path / "whole", 12, *extra))
@@ -56,10 +55,13 @@ def test_a_run_stopped_and_continued_ends_with_the_weights_of_an_unbroken_run(hr
     first = json.loads((broken / "run.json").read_text())
     assert "--stop-at-step" not in first["argv"]  # the sitting's limit is not part of the run
     train_sr.main(["continue", str(broken)])
-    whole, cont = load_file(tmp_path / "whole" / STATE_FILE), load_file(broken / STATE_FILE)
-    assert whole.keys() == cont.keys() and any(k.startswith("model/ema/") for k in whole)
-    for k in whole:  # weights, EMA weights and Adam moments
-        torch.testing.assert_close(cont[k], whole[k], rtol=1e-5, atol=1e-7, msg=k)
+    whole, cont = read_state(tmp_path / "whole" / STATE_FILE), read_state(broken / STATE_FILE)
+    assert set(whole["models"]) == {"fsrcnn", "ema"} and cont["loop"]["step"] == whole["loop"]["step"] == 12
+    # Weights, EMA weights, Adam moments and the schedule position: the same.
+    torch.testing.assert_close(cont["models"], whole["models"], rtol=1e-5, atol=1e-7)
+    torch.testing.assert_close(cont["optimizers"]["adam"]["state"], whole["optimizers"]["adam"]["state"],
+                               rtol=1e-5, atol=1e-7)
+    assert cont["schedulers"] == whole["schedulers"]
     assert [s for s, _ in _log(broken, "mse")] == [s for s, _ in _log(tmp_path / "whole", "mse")]
     card = load_checkpoint(broken / "model.safetensors")[1]
     # The card names the command that started the run and the one that went on with it, from step 5.
@@ -82,10 +84,7 @@ def test_a_killed_run_resumes_and_never_leaves_a_partial_checkpoint(hr_folder, t
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     assert (run / STATE_FILE).exists() and not out.exists()
-    from safetensors import safe_open
-
-    with safe_open(run / STATE_FILE, "pt") as f:
-        killed_at = json.loads(f.metadata()["loop"])["step"]
+    killed_at = read_state(run / STATE_FILE)["loop"]["step"]
     assert 10 <= killed_at < 2000
     done = subprocess.run([*cmd[:-2], "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]

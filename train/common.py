@@ -104,7 +104,7 @@ def continue_run(args: argparse.Namespace, module: str) -> None:
     for flag, value in overrides.items():
         if value is not None:
             argv += [flag, str(value)]
-    if args.quiet:
+    if args.quiet and "--quiet" not in argv:
         argv.append("--quiet")
     importlib.import_module(module).main(argv)
 
