@@ -42,9 +42,10 @@ def suite_page(width: int = 1440, height: int = 900, tab: str | None = None) -> 
         demo.close()
 
 
-def screenshot(page, name: str, full_page: bool = True) -> None:
-    """Keep a screenshot under $SAVE_SCREENSHOTS (what README shows), if set."""
-    folder = os.environ.get("SAVE_SCREENSHOTS")
+def screenshot(page, name: str, full_page: bool = True, readme: bool = False) -> None:
+    """Keep a screenshot: README's pictures under $SAVE_SCREENSHOTS, every other step under
+    $SAVE_STEP_SCREENSHOTS (to look at what a user sees), where those are set."""
+    folder = os.environ.get("SAVE_SCREENSHOTS" if readme else "SAVE_STEP_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page)

@@ -37,7 +37,7 @@ def test_upscale_tab_in_the_browser(page):
     w, h = Image.open(photo).size
     assert size == [w - w % 2, h - h % 2]  # ground-truth mode: downsized x2, then upscaled back
     page.get_by_text("PSNR (Y)").wait_for()
-    screenshot(page, "upscale")
+    screenshot(page, "upscale", readme=True)
 
 
 def test_classify_tab_in_the_browser(page):
@@ -47,7 +47,7 @@ def test_classify_tab_in_the_browser(page):
     page.locator("#classify-label").get_by_text("%").first.wait_for(timeout=30_000)
     text = page.locator("#classify-label").inner_text()
     assert any(c in text for c in CLASSES) and "%" in text
-    screenshot(page, "classify")
+    screenshot(page, "classify", readme=True)
 
 
 def test_gan_tab_in_the_browser(page):
@@ -55,4 +55,4 @@ def test_gan_tab_in_the_browser(page):
     img = _wait_image(page, "#gan-grid img")
     w, h = img.evaluate("(el) => [el.naturalWidth, el.naturalHeight]")
     assert (w, h) == ((8 * 28 + 9 * 2) * 3, (4 * 28 + 5 * 2) * 3)  # 32 samples, 8 a row, 2 px gaps, enlarged 3x
-    screenshot(page, "gan")
+    screenshot(page, "gan", readme=True)
