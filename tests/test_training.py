@@ -130,3 +130,16 @@ def test_the_papers_transfer_trains_only_the_deconvolution_on_top_of_another_sca
             assert torch.equal(v, before[k]), k  # every other layer is the x2 model's, untouched
     card = load_checkpoint(run / "model.safetensors")[1]
     assert "only the deconvolution trained" in card["training"]["optimizer"] and "x2" in card["training"]["init"]
+
+
+def test_the_learning_curve_draws_validation_and_milestones_apart(tmp_path):
+    from PIL import Image
+
+    run = tmp_path / "fsrcnn_x3"
+    run.mkdir()
+    rows = ["step,split,name,value"] + [f"{s},eval,{n},{v}" for s in (1000, 2000)
+                                        for n, v in (("val_psnr", 30 + s / 1000), ("cpu_s", s * 3.6))]
+    (run / "log.csv").write_text("\n".join(rows) + "\n")
+    (run / train_sr.MILESTONES).write_text(json.dumps([{"step": 2000, "cpu_hours": 2.0, "scale": 3, "Set5": 31.5}]))
+    out = train_sr.learning_curve([run], tmp_path / "curve.png", train_sr.PAPER_SET5)
+    assert Image.open(out).size == (1500, 600)  # two panels, 10 x 4 inches at 150 dpi
