@@ -129,6 +129,18 @@ def test_gan_directions_show_the_sample_at_once(gan_page):
     screenshot(page, "gan_directions")
 
 
+def test_gan_watch_it_learn_says_what_the_model_recorded(gan_page):
+    page = gan_page
+    page.get_by_role("tab", name="Watch it learn").click()
+    note = page.locator("#gan-timeline-note")
+    name = GAN.default()
+    note.get_by_text(GAN.timeline_note(name)[:40], exact=False).wait_for(timeout=30_000)
+    # The shipped generators predate the timeline: the note says so and no empty frame or slider is shown.
+    if GAN.timeline(name) is None:
+        assert page.locator("#gan-timeline-frame img").count() == 0 and not page.locator("#gan-timeline-step").is_visible()
+    screenshot(page, "gan_watch_it_learn")
+
+
 def test_gan_interpolation_wraps_and_plays_inline(gan_page):
     page = gan_page
     page.get_by_role("tab", name="Interpolate").click()
