@@ -71,6 +71,34 @@ def test_a_run_stopped_and_continued_ends_with_the_weights_of_an_unbroken_run(hr
     assert [i["from_step"] for i in json.loads((broken / "run.json").read_text())["invocations"]] == [0, 5]
 
 
+def test_continue_with_steps_changes_the_runs_length_and_the_schedule_goes_on_from_its_learning_rate(
+        hr_folder, tmp_path):
+    run = tmp_path / "run"
+    train_sr.main(_fit_args(hr_folder, run, 40, "--save-every", "1000", "--stop-at-step", "10"))
+    before = read_state(run / STATE_FILE)["optimizers"]["adam"]["param_groups"][0]["lr"]
+    train_sr.main(["continue", str(run), "--steps", "16", "--stop-at-step", "11"])
+    state = read_state(run / STATE_FILE)
+    lr = state["optimizers"]["adam"]["param_groups"][0]["lr"]
+    # One step later, on the new cosine: lr(t) - min = (lr(10) - min) * (1 + cos(pi t/16)) / (1 + cos(pi 10/16)).
+    import math
+    low = 1e-3 * 0.01
+    assert lr == pytest.approx(low + (before - low) * (1 + math.cos(math.pi * 11 / 16)) / (1 + math.cos(math.pi * 10 / 16)))
+    assert lr < before and state["schedulers"]["cosine"]["T_max"] == 16
+    recorded = json.loads((run / "run.json").read_text())
+    assert recorded["argv"][recorded["argv"].index("--steps") + 1] == "16"  # kept for later continuations
+    train_sr.main(["continue", str(run)])
+    assert read_state(run / STATE_FILE)["loop"]["step"] == 16
+    final = read_state(run / STATE_FILE)["optimizers"]["adam"]["param_groups"][0]["lr"]
+    assert final == pytest.approx(low)  # the schedule ended at the new length
+    assert json.loads((run / "run.json").read_text())["length_changes"] == [
+        {"at_step": 10, "steps_before": 40, "steps": 16}]
+    card = load_checkpoint(run / "model.safetensors")[1]
+    assert "moved from step 40 to 16 at step 10" in card["training"]["optimizer"]
+    with pytest.raises(SystemExit, match="at step 16 already"):
+        train_sr.main(["continue", str(run), "--steps", "12"])
+    assert json.loads((run / "run.json").read_text())["argv"] == recorded["argv"]  # a refused change writes nothing
+
+
 def test_a_killed_run_resumes_and_never_leaves_a_partial_checkpoint(hr_folder, tmp_path):
     run, out = tmp_path / "run", tmp_path / "ship" / "fsrcnn_x2.safetensors"
     cmd = [sys.executable, "-m", "train.sr", *_fit_args(hr_folder, run, 2000, "--save-every", "10", "--out", str(out))]

@@ -25,11 +25,12 @@ def command_line(module: str, argv: list[str]) -> str:
 
 
 def fit_command(sub: argparse._SubParsersAction, fit: argparse.ArgumentParser, module: str,
-                func: Callable[[argparse.Namespace], None], save_every: int = 500) -> None:
-    """Finish a trainer's `fit` parser with the run flags, and add `continue` beside it."""
+                func: Callable[[argparse.Namespace], None], save_every: int = 500, resizable: bool = False) -> None:
+    """Finish a trainer's `fit` parser with the run flags, and add `continue` beside it (with `--steps` when the
+    trainer can change a run's length from its current step: `resizable`)."""
     add_run_flags(fit, save_every)
     fit.set_defaults(func=func)
-    add_continue_command(sub, module)
+    add_continue_command(sub, module, resizable)
 
 
 def evaluate_command(sub: argparse._SubParsersAction, help: str,
@@ -83,10 +84,14 @@ def loop_limits(args: argparse.Namespace) -> dict[str, Any]:
             "stop_at_step": getattr(args, "stop_at_step", None), "stop_after_s": minutes * 60 if minutes else None}
 
 
-def add_continue_command(sub: argparse._SubParsersAction, module: str) -> None:
+def add_continue_command(sub: argparse._SubParsersAction, module: str, resizable: bool = False) -> None:
     """`continue RUN_DIR`: run the command recorded in RUN_DIR/run.json again, from the run's saved state."""
     c = sub.add_parser("continue", help="continue a run from its latest state with the command that started it")
     c.add_argument("run_dir", type=Path, help="a run folder (holds run.json and state.safetensors)")
+    if resizable:
+        c.add_argument("--steps", type=int, help="change the run's total steps from now on (kept for later "
+                       "continuations): the learning-rate schedule goes on from its current value to its end at "
+                       "the new length; run.json and the card record the change")
     c.add_argument("--device", help="override the recorded device (e.g. cuda to continue a CPU run on a GPU)")
     c.add_argument("--threads", type=int, help="override the recorded CPU thread count")
     c.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -99,6 +104,8 @@ def continue_run(args: argparse.Namespace, module: str) -> None:
     if not path.is_file():
         raise SystemExit(f"{path} is missing: '{args.run_dir}' is not a run folder started by 'python -m {module} fit'.")
     argv = list(json.loads(path.read_text())["argv"])
+    if getattr(args, "steps", None) is not None:  # the run's new length: `record_run` checks and records it
+        argv = set_flag(argv, "--steps", str(args.steps))
     overrides = {"--device": args.device, "--threads": args.threads, "--stop-after-minutes": args.stop_after_minutes,
                  "--stop-at-step": args.stop_at_step}
     for flag, value in overrides.items():
@@ -107,6 +114,33 @@ def continue_run(args: argparse.Namespace, module: str) -> None:
     if args.quiet and "--quiet" not in argv:
         argv.append("--quiet")
     importlib.import_module(module).main(argv)
+
+
+def set_flag(argv: list[str], flag: str, value: str) -> list[str]:
+    """`argv` with `flag` given `value` (replaced where it was given, else appended)."""
+    out = list(argv)
+    for i, a in enumerate(out):
+        if a == flag and i + 1 < len(out):
+            out[i + 1] = value
+            return out
+        if a.startswith(flag + "="):
+            out[i] = f"{flag}={value}"
+            return out
+    return out + [flag, value]
+
+
+def flag_value(argv: list[str], flag: str) -> str | None:
+    for i, a in enumerate(argv):
+        if a == flag and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith(flag + "="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def length_changes(run_dir: Path) -> list[dict[str, int]]:
+    path = Path(run_dir) / RUN_FILE
+    return json.loads(path.read_text()).get("length_changes", []) if path.is_file() else []
 
 
 def without_sitting_flags(argv: list[str]) -> list[str]:
@@ -121,11 +155,19 @@ def without_sitting_flags(argv: list[str]) -> list[str]:
     return out
 
 
-def record_run(run_dir: Path, module: str, argv: list[str], step: int) -> list[dict[str, Any]]:
+def record_run(run_dir: Path, module: str, argv: list[str], step: int, resizable: bool = False) -> list[dict[str, Any]]:
     """Note this invocation in RUN_DIR/run.json (the first one is the command `continue` repeats); returns the
-    list of invocations, each with the step it started from."""
+    list of invocations, each with the step it started from. A `resizable` run resumed with another `--steps`
+    takes it as its new length (kept in the recorded command, noted in `length_changes`)."""
     path = Path(run_dir) / RUN_FILE
     run = json.loads(path.read_text()) if path.is_file() else {"argv": without_sitting_flags(argv), "invocations": []}
+    before, after = flag_value(run["argv"], "--steps"), flag_value(argv, "--steps")
+    if resizable and step > 0 and after is not None and after != before:
+        if int(after) <= step:
+            raise SystemExit(f"--steps {after}: the run is at step {step} already; give a larger number.")
+        run["argv"] = set_flag(run["argv"], "--steps", after)
+        run.setdefault("length_changes", []).append(
+            {"at_step": step, "steps_before": int(before or 0), "steps": int(after)})
     run["invocations"].append({"command": command_line(module, argv), "from_step": step})
     checkpoints.atomic_write_bytes(path, (json.dumps(run, indent=2) + "\n").encode())
     return run["invocations"]

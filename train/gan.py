@@ -109,7 +109,7 @@ def fit(args: argparse.Namespace) -> None:
     cfg = LoopConfig(steps=args.steps, eval_every=args.sample_every, **common.loop_limits(args))
     loop = TrainLoop(cfg, modules, {"G": opt_g, "D": opt_d})
     if loop.is_main:
-        common.record_run(args.run_dir, "train.gan", args.argv, loop.step)
+        common.record_run(args.run_dir, "train.gan", args.argv, loop.step, resizable=True)
     dev, g, d = loop.device, loop.modules["G"], loop.modules["D"]
     batches = loop.index_batches(len(x_all), args.batch)
     conditional = G.num_classes > 0
@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--sample-every", type=int, default=1000, help="write a grid of fixed samples every N steps")
     f.add_argument("--eval-n", type=int, default=10_000, help="generated images for FID")
     f.add_argument("--no-eval", action="store_true", help="skip the measurement at the end")
-    common.fit_command(sub, f, "train.gan", fit)
+    common.fit_command(sub, f, "train.gan", fit, resizable=True)
     e = common.evaluate_command(sub, "FID (our classifier's features), class accuracy and histogram", evaluate)
     common.add_data_flags(e)
     e.add_argument("--n", type=int, default=10_000, help="generated images (and as many test images) for FID")

@@ -77,6 +77,9 @@ class Setup:
         if args.ema:  # an exponential moving average of the weights: what is validated and shipped
             modules["ema"] = copy.deepcopy(model).requires_grad_(False)
         self.loop = TrainLoop(cfg, modules, {"adam": self.opt}, {"cosine": sched})
+        # Resumed with another length (`continue --steps`): the cosine ends at the new length, going on from the
+        # current learning rate (the scheduler's recursive form keeps it continuous); `record_run` records it.
+        sched.T_max = args.steps
 
     @property
     def served(self) -> FSRCNN:
@@ -99,7 +102,7 @@ def fit(args: argparse.Namespace) -> None:
     run_ = Setup(args)
     loop, patches, opt = run_.loop, run_.patches, run_.opt
     if loop.is_main:
-        common.record_run(args.run_dir, "train.sr", args.argv, loop.step)
+        common.record_run(args.run_dir, "train.sr", args.argv, loop.step, resizable=True)
         print(f"{len(patches)} LR/HR patch pairs ({args.patch}px LR) from {len(run_.train_files)} images of {args.data}, "
               f"{len(run_.val_files)} held out for validation; device {loop.device}; step {loop.step}/{args.steps}")
     batches = loop.index_batches(len(patches), args.batch)
@@ -146,6 +149,8 @@ def export(run_: Setup, out: Path | None = None) -> dict:
         training=common.training_block(
             loop, "train.sr", args.argv, args.batch,
             optimizer=f"Adam lr {args.lr} (deconv x{args.deconv_lr}), cosine to 1% over {args.steps} steps, MSE on Y"
+            + "".join(f" (the cosine's end moved from step {c['steps_before']} to {c['steps']} at step {c['at_step']},"
+                      " going on from the learning rate it had)" for c in common.length_changes(args.run_dir))
             + (", only the deconvolution trained" if args.freeze_trunk else "")
             + (f"; weights are the EMA (decay {args.ema})" if args.ema else ""),
             init=init,
@@ -293,7 +298,7 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--eval-every", type=int, default=2000, help="validate every N steps")
     f.add_argument("--ema", type=float, default=0.0, help="EMA decay of the weights, validated and shipped (0 = off)")
     f.add_argument("--compile", action="store_true", help="torch.compile the training step (faster after ~1 min)")
-    common.fit_command(sub, f, "train.sr", fit)
+    common.fit_command(sub, f, "train.sr", fit, resizable=True)
     x = sub.add_parser("export", help="write a checkpoint from a run's latest state (no training)")
     x.add_argument("run_dir", type=Path)
     x.add_argument("--out", type=Path, help="checkpoint path (default: the run's --out)")
