@@ -213,3 +213,57 @@ def test_a_long_timeline_is_thinned_evenly_keeping_both_ends():
     thin = t.thinned(10)
     assert len(thin) == 10 and thin.steps[0] == 100 and thin.steps[-1] == 5000 and thin.steps == sorted(thin.steps)
     assert [int(f[0, 0, 0]) for f in thin.frames] == [s // 100 for s in thin.steps[:-1]] + [0]
+
+
+def test_diffaugment_translation_moves_the_picture_and_uncovers_background():
+    from core.gan.augment import translation
+
+    torch.manual_seed(0)
+    x = torch.full((64, 1, 28, 28), -1.0)
+    x[:, :, 12:16, 10:14] = 1.0  # a white 4x4 square on black
+    out = translation(x)
+    assert out.shape == x.shape
+    # Every image still holds the whole square (a shift of at most 4 px keeps it inside), moved by integers.
+    assert torch.equal((out == 1).sum(dim=(1, 2, 3)), torch.full((64,), 16))
+    assert set(out.unique().tolist()) == {-1.0, 1.0}
+    ys, xs = torch.nonzero(out[:, 0] == 1, as_tuple=True)[1:]
+    shift_y = ys.view(64, 16).min(1).values - 12
+    shift_x = xs.view(64, 16).min(1).values - 10
+    assert shift_y.abs().max() <= 4 and shift_x.abs().max() <= 4
+    assert len(set(zip(shift_y.tolist(), shift_x.tolist()))) > 20  # independent shifts per image
+    # At the border the uncovered pixels are background, not the grey 0 of the reference code.
+    white = torch.ones(8, 1, 28, 28)
+    assert (translation(white) == -1).any() and not (translation(white) == 0).any()
+
+
+def test_diffaugment_cutout_blacks_out_one_square_and_passes_gradients():
+    from core.gan.augment import cutout, diff_augment
+
+    torch.manual_seed(0)
+    x = torch.ones(32, 1, 28, 28, requires_grad=True)
+    out = cutout(x)
+    cut = out[:, 0] == -1
+    sizes = cut.sum(dim=(1, 2))
+    assert sizes.max() == 14 * 14 and sizes.min() >= 7 * 7  # a 14x14 square, clipped at the border
+    for m in cut:  # one axis-aligned rectangle: its bounding box is all cut
+        rows, cols = torch.nonzero(m.any(1)).flatten(), torch.nonzero(m.any(0)).flatten()
+        assert m[rows.min():rows.max() + 1, cols.min():cols.max() + 1].all()
+    diff_augment(x, ["translation", "cutout"]).sum().backward()
+    assert x.grad is not None and (x.grad > 0).any() and (x.grad == 0).any()
+    with pytest.raises(ValueError, match="Unknown DiffAugment policy"):
+        diff_augment(x, ["colour"])
+
+
+def test_top_k_generator_update_learns_only_from_the_k_best_rated_samples():
+    from train.gan import top_k_size
+
+    g, d = _pair("gan")  # no batch norm: a sample's gradient depends on its own loss term only
+    opt_g = torch.optim.Adam(g.parameters(), 2e-4)
+    opt_d = torch.optim.Adam(d.parameters(), 2e-4)
+    z = torch.randn(8, g.z_dim, requires_grad=True)
+    adversarial_step(g, d, opt_g, opt_d, torch.rand(8, 1, 28, 28) * 2 - 1, None, z, "nonsat", top_k=3)
+    assert int((z.grad.abs().sum(1) > 0).sum()) == 3
+    # Sinha et al.'s schedule: the whole batch at first, x0.99 per epoch, never below the kept fraction.
+    assert top_k_size(64, 0, 60_000, 0.5) == 64
+    assert top_k_size(64, 938 * 10, 60_000, 0.5) == int(64 * 0.99**10)
+    assert top_k_size(64, 938 * 500, 60_000, 0.5) == 32

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import copy
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -23,6 +25,7 @@ from torchvision.utils import save_image
 
 from core import checkpoints
 from core.fashion.data import load_split, to_input
+from core.gan.augment import POLICIES, diff_augment
 from core.gan.evaluate import evaluate_generator
 from core.gan.models import DISCRIMINATORS
 from core.gan.sample import Sampler
@@ -60,33 +63,47 @@ def g_loss(kind: str, fake: torch.Tensor) -> torch.Tensor:
 
 
 def adversarial_step(g, d, opt_g, opt_d, real: torch.Tensor, y: torch.Tensor | None, z: torch.Tensor,
-                     loss_kind: str, smooth: float = 1.0, aux_weight: float = 0.0) -> dict[str, float]:
+                     loss_kind: str, smooth: float = 1.0, aux_weight: float = 0.0,
+                     augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                     top_k: int | None = None) -> dict[str, float]:
     """One D update then one G update on a batch; returns the losses.
 
     `aux_weight` > 0 adds the AC-GAN class term (conditional D only): D learns the classes of real images,
-    G is rewarded when D recognises the class it was asked for.
+    G is rewarded when D recognises the class it was asked for. `augment` (DiffAugment) is applied to every
+    image D sees, real and generated, in both updates. `top_k` < batch: G learns only from the k generated
+    images D rates most real (Sinha et al. 2020, "Top-k training of GANs").
     """
+    aug = augment or (lambda x: x)
     fake = g(z, y)
     logs = {}
     if aux_weight:
-        real_logit, real_class = d(real, y, with_class=True)
+        real_logit, real_class = d(aug(real), y, with_class=True)
         logs["loss_d_class"] = F.cross_entropy(real_class, y)
-        ld = d_loss(loss_kind, real_logit, d(fake.detach(), y), smooth) + aux_weight * logs["loss_d_class"]
+        ld = d_loss(loss_kind, real_logit, d(aug(fake.detach()), y), smooth) + aux_weight * logs["loss_d_class"]
     else:
-        ld = d_loss(loss_kind, d(real, y), d(fake.detach(), y), smooth)
+        ld = d_loss(loss_kind, d(aug(real), y), d(aug(fake.detach()), y), smooth)
     opt_d.zero_grad(set_to_none=True)
     ld.backward()
     opt_d.step()
     if aux_weight:
-        fake_logit, fake_class = d(fake, y, with_class=True)
-        logs["loss_g_class"] = F.cross_entropy(fake_class, y)
-        lg = g_loss(loss_kind, fake_logit) + aux_weight * logs["loss_g_class"]
+        fake_logit, fake_class = d(aug(fake), y, with_class=True)
     else:
-        lg = g_loss(loss_kind, d(fake, y))
+        fake_logit, fake_class = d(aug(fake), y), None
+    keep = fake_logit.topk(top_k).indices if top_k and top_k < len(fake_logit) else slice(None)
+    lg = g_loss(loss_kind, fake_logit[keep])
+    if aux_weight:
+        logs["loss_g_class"] = F.cross_entropy(fake_class[keep], y[keep])
+        lg = lg + aux_weight * logs["loss_g_class"]
     opt_g.zero_grad(set_to_none=True)
     lg.backward()
     opt_g.step()
     return {"loss_d": ld.item(), "loss_g": lg.item(), **{k: v.item() for k, v in logs.items()}}
+
+
+def top_k_size(batch: int, step: int, n_train: int, keep: float, decay: float = 0.99) -> int:
+    """Sinha et al.'s schedule: k starts at the batch and shrinks by `decay` each epoch, down to `keep` x batch."""
+    epoch = step * batch // n_train
+    return max(int(keep * batch), int(batch * decay**epoch))
 
 
 def fit(args: argparse.Namespace) -> None:
@@ -122,11 +139,15 @@ def fit(args: argparse.Namespace) -> None:
     timeline_z, timeline_y = timeline_inputs(G.z_dim, G.num_classes)
     timeline = Timeline.load(loop.run_dir / TIMELINE_FILE) or Timeline([], torch.empty(0, dtype=torch.uint8))
 
+    augment = partial(diff_augment, policy=args.diffaug) if args.diffaug else None
+
     def train_step(step: int) -> dict[str, float]:
         idx = next(batches)
         real, y = x_all[idx].to(dev), (y_all[idx].to(dev) if conditional else None)
         z = torch.randn(len(idx), G.z_dim, device=dev)
-        logs = adversarial_step(g, d, opt_g, opt_d, real, y, z, loss_kind, args.label_smoothing, args.aux_weight)
+        k = top_k_size(len(idx), step, len(x_all), args.top_k) if args.top_k else None
+        logs = adversarial_step(g, d, opt_g, opt_d, real, y, z, loss_kind, args.label_smoothing, args.aux_weight,
+                                augment, k)
         if args.ema:
             ema_update(loop.raw["G_ema"], loop.raw["G"], args.ema)
         return logs
@@ -156,6 +177,8 @@ def export(args: argparse.Namespace, loop: TrainLoop, loss_kind: str, recipe: di
             optimizer=f"Adam G {args.lr_g or recipe['lr_g']} / D {args.lr_d or recipe['lr_d']}, betas {recipe['betas']}",
             ema=args.ema or None,
             aux_class_weight=args.aux_weight or None,
+            diffaugment=",".join(args.diffaug) or None,
+            top_k=f"k from the batch down to {args.top_k} x batch, x0.99 per epoch" if args.top_k else None,
             label_smoothing=args.label_smoothing,
         ),
         metrics={},
@@ -188,6 +211,13 @@ def evaluate(args: argparse.Namespace) -> None:
             common.command_line("train.gan", args.argv) if args.write_card else None)
 
 
+def _policy(value: str) -> list[str]:
+    names = [p for p in value.split(",") if p]
+    if unknown := [p for p in names if p not in POLICIES]:
+        raise argparse.ArgumentTypeError(f"unknown DiffAugment policy {', '.join(unknown)}; choose from {', '.join(POLICIES)}")
+    return names
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m train.gan", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -208,6 +238,10 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--ema", type=float, default=0.0, help="EMA decay of G's weights, served (e.g. 0.999); 0 = off")
     f.add_argument("--aux-weight", type=float, default=0.0,
                    help="weight of an AC-GAN class loss on D's auxiliary head (cgan only, e.g. 1.0); 0 = off")
+    f.add_argument("--diffaug", type=_policy, default=[],
+                   help=f"DiffAugment for D, comma-separated from: {', '.join(POLICIES)} (e.g. translation,cutout)")
+    f.add_argument("--top-k", type=float, default=0.0,
+                   help="top-k G updates: the fraction of a batch kept at the end (e.g. 0.5); 0 = off")
     f.add_argument("--sample-every", type=int, default=1000, help="write a grid of fixed samples every N steps")
     f.add_argument("--eval-n", type=int, default=10_000, help="generated images for FID")
     f.add_argument("--no-eval", action="store_true", help="skip the measurement at the end")
