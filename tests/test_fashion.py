@@ -66,12 +66,12 @@ def test_architectures_map_images_to_ten_logits(model):
 
 @pytest.fixture(scope="module")
 def short_run(tmp_path_factory) -> Path:
-    """A small CNN really trained for 48 steps on 2,048 images: the checkpoint's path."""
+    """A small CNN really trained for 48 steps on 2,048 images, shipping EMA weights: the checkpoint's path."""
     from train import fashion
 
     run_dir = tmp_path_factory.mktemp("fashion_run")
     fashion.main(["fit", "--arch", "cnn", "--subset", "2048", "--steps", "48", "--batch", "64", "--run-dir",
-                  str(run_dir), "--quiet", "--eval-every", "1000"])
+                  str(run_dir), "--quiet", "--eval-every", "1000", "--ema", "0.9"])
     return run_dir / "model.safetensors"
 
 
@@ -192,3 +192,16 @@ def test_the_card_records_the_protocol_and_choices_are_measured_on_validation_on
     card = json.loads(short_run.with_suffix(".json").read_text())
     assert 0.3 < card["validation"]["val_accuracy_flip_tta"] <= 1 and card["inference"] == {"flip_tta": True}
     fashion.main(["evaluate", str(short_run), "--split", "val", "--no-flip-tta", "--write-card"])  # back to single view
+
+
+@needs_data
+def test_the_run_ships_the_ema_weights_it_validated(short_run):
+    from core.checkpoints import load_checkpoint
+    from core.training import STATE_FILE, read_state
+
+    state = read_state(short_run.parent / STATE_FILE)["models"]
+    model, card = load_checkpoint(short_run, task="fashion")
+    shipped = model.state_dict()
+    torch.testing.assert_close(shipped, state["ema"])  # the EMA, not the last raw weights
+    assert any(not torch.equal(state["ema"][k], state["net"][k]) for k in shipped if shipped[k].is_floating_point())
+    assert {"val_accuracy", "val_accuracy_raw"} <= set(card["validation"]) and "EMA (decay 0.9)" in card["training"]["optimizer"]

@@ -11,6 +11,7 @@ Runs unchanged under `torchrun --nproc_per_node N -m train.fashion fit ...`.
 from __future__ import annotations
 
 import argparse
+import copy
 from pathlib import Path
 
 import torch
@@ -22,7 +23,7 @@ from core.fashion.data import VALIDATION_SEED, VALIDATION_SIZE, load_split, to_i
 from core.fashion.evaluate import cpu_latency_ms, evaluate_classifier
 from core.fashion.predict import Classifier
 from core.fashion.task import TASK
-from core.training import LoopConfig, TrainLoop, world_size
+from core.training import LoopConfig, TrainLoop, ema_update, world_size
 from train import common
 
 
@@ -54,12 +55,16 @@ def fit(args: argparse.Namespace) -> None:
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=steps, pct_start=0.15)
     # Choices are made on the validation split; the test set is measured once, when the run ends.
     cfg = LoopConfig(steps=steps, eval_every=args.eval_every or steps_per_epoch, **common.loop_limits(args))
-    loop = TrainLoop(cfg, {"net": model}, {"opt": opt}, {"onecycle": sched})
+    modules = {"net": model}
+    if args.ema:  # an exponential moving average of the weights: what is validated and shipped
+        modules["ema"] = copy.deepcopy(model).requires_grad_(False)
+    loop = TrainLoop(cfg, modules, {"opt": opt}, {"onecycle": sched})
     if loop.is_main:
         common.record_run(args.run_dir, "train.fashion", args.argv, loop.step)
     batches = loop.index_batches(len(train_x), args.batch)
     aug = augmenter() if args.augment else None
     net = loop.modules["net"]
+    served = "ema" if args.ema else "net"
     loss_fn = nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
 
     def train_step(step: int) -> dict[str, float]:
@@ -72,12 +77,18 @@ def fit(args: argparse.Namespace) -> None:
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        if args.ema:
+            ema_update(loop.raw["ema"], loop.raw["net"], args.ema)
         return {"loss": loss.item()}
 
     def validate() -> dict[str, float]:
+        """Accuracy of the served weights (the EMA where kept; the raw weights' beside them) on the validation split."""
         if val_x is None:
             return {}
-        return {"val_accuracy": evaluate_classifier(loop.raw["net"], val_x, val_y)["test_accuracy"]}
+        out = {"val_accuracy": evaluate_classifier(loop.raw[served], val_x, val_y)["test_accuracy"]}
+        if args.ema:
+            out["val_accuracy_raw"] = evaluate_classifier(loop.raw["net"], val_x, val_y)["test_accuracy"]
+        return out
 
     loop.run(train_step, validate)
     common.finish(loop, "train.fashion", lambda: export(args, loop, len(train_x), test_x, test_y, validate()))
@@ -85,7 +96,7 @@ def fit(args: argparse.Namespace) -> None:
 
 def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: torch.Tensor,
            validation: dict[str, float]) -> None:
-    model = loop.raw["net"].cpu().eval()
+    model = loop.raw["ema" if args.ema else "net"].cpu().eval()
     out = Path(args.out or Path(args.run_dir) / "model.safetensors")
     variant = TASK.variants[args.arch]
     card = common.model_card(
@@ -98,7 +109,7 @@ def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: to
         training=common.training_block(
             loop, "train.fashion", args.argv, args.batch, held_out=args.val,
             optimizer=f"{args.optimizer} lr {args.lr} one-cycle, weight decay {args.weight_decay}, "
-            f"label smoothing {args.label_smoothing}",
+            f"label smoothing {args.label_smoothing}" + (f"; weights are the EMA (decay {args.ema})" if args.ema else ""),
         ),
         protocol=protocol(args.val),
         validation=validation,
@@ -181,6 +192,8 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--weight-decay", type=float, default=5e-4)
     f.add_argument("--label-smoothing", type=float, default=0.0)
     f.add_argument("--augment", action="store_true", help="random shifts, flips and erasing")
+    f.add_argument("--ema", type=float, default=0.0,
+                   help="EMA decay of the weights (e.g. 0.999): validated beside the raw weights, and shipped; 0 = off")
     f.add_argument("--eval-every", type=int, help="steps between test evaluations (default: one epoch)")
     common.fit_command(sub, f, "train.fashion", fit, save_every=200)
     e = common.evaluate_command(sub, "accuracy, per-class accuracy, confusion matrix, CPU latency", evaluate)
