@@ -37,6 +37,9 @@ from tqdm import tqdm
 from core.checkpoints import atomic_save_tensors
 
 STATE_FILE = "state.safetensors"
+#: The state less the optimizer moments (`LoopConfig.weights_file`): small enough to commit at milestones; a run
+#: whose full state is missing (another machine) continues from it with fresh optimizers.
+WEIGHTS_FILE = "weights.safetensors"
 LOG_FILE = "log.csv"
 
 
@@ -88,6 +91,7 @@ class LoopConfig:
     log_every: int = 50
     device: str | None = None  # None: CUDA when available, else CPU
     progress: bool = True
+    weights_file: bool = False  # also save WEIGHTS_FILE (no optimizer moments) beside the full state
 
 
 def world_size() -> int:
@@ -127,6 +131,7 @@ class TrainLoop:
         self.wall_time = 0.0  # seconds of training, summed over resumed runs
         self.cpu_time = 0.0  # CPU seconds of this process (all its threads), summed over resumed runs
         self.last_eval: dict[str, float] = {}
+        self.fresh_optimizers = False  # resumed from WEIGHTS_FILE: the optimizers started again at this step
         if self.is_main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
         self._resume()
@@ -296,31 +301,41 @@ class TrainLoop:
     def save_state(self) -> None:
         """Atomically write weights, optimizer and scheduler state to `run_dir/state.safetensors` (`write_state`)."""
         if self.is_main:
-            write_state(self.run_dir / STATE_FILE, {
+            state = {
                 "models": {n: m.state_dict() for n, m in self.raw.items()},
                 "optimizers": {n: o.state_dict() for n, o in self.optimizers.items()},
                 "schedulers": {n: s.state_dict() for n, s in self.schedulers.items()},
                 "loop": {"step": self.step, "wall_time": self.wall_time, "cpu_time": self.cpu_time},
-            })
+            }
+            write_state(self.run_dir / STATE_FILE, state)
+            if self.cfg.weights_file:
+                write_state(self.run_dir / WEIGHTS_FILE, {k: v for k, v in state.items() if k != "optimizers"})
         if self.distributed:
             dist.barrier()
 
     def _resume(self) -> None:
         path = self.run_dir / STATE_FILE
+        if not path.is_file() and self.cfg.weights_file and (self.run_dir / WEIGHTS_FILE).is_file():
+            path, self.fresh_optimizers = self.run_dir / WEIGHTS_FILE, True
         if not path.is_file():
             return
         state = read_state(path, self.device)
         for name, m in self.raw.items():
             m.load_state_dict(state["models"][name])
-        for name, opt in self.optimizers.items():
+        for name, opt in self.optimizers.items() if not self.fresh_optimizers else ():
             opt.load_state_dict(state["optimizers"][name])
         for name, sch in self.schedulers.items():
             sch.load_state_dict(state["schedulers"][name])
+            if self.fresh_optimizers:  # the fresh optimizer takes the schedule's current learning rates
+                for group, lr in zip(sch.optimizer.param_groups, sch.get_last_lr(), strict=True):
+                    group["lr"] = lr
         self.step = int(state["loop"]["step"])
         self.wall_time = float(state["loop"]["wall_time"])
         self.cpu_time = float(state["loop"]["cpu_time"])
         if self.is_main:
-            tqdm.write(f"Resumed {self.run_dir} at step {self.step}.")
+            tqdm.write(f"Resumed {self.run_dir} at step {self.step}"
+                       + (f" from {WEIGHTS_FILE}: {STATE_FILE} is missing, so the optimizers start afresh." if
+                          self.fresh_optimizers else "."))
 
     def _trim_log(self) -> None:
         """Drop log rows past the resumed step (written after the last save by a run that was then killed)."""

@@ -267,3 +267,25 @@ def test_top_k_generator_update_learns_only_from_the_k_best_rated_samples():
     assert top_k_size(64, 0, 60_000, 0.5) == 64
     assert top_k_size(64, 938 * 10, 60_000, 0.5) == int(64 * 0.99**10)
     assert top_k_size(64, 938 * 500, 60_000, 0.5) == 32
+
+
+def test_a_run_without_its_optimizer_state_continues_from_the_committed_weights_and_the_card_says_so(tmp_path):
+    from core.checkpoints import load_checkpoint
+    from core.training import STATE_FILE, WEIGHTS_FILE, read_state
+    from train import gan
+
+    run = tmp_path / "run"
+    gan.main(["fit", "--arch", "cgan", "--width", "8", "--steps", "6", "--batch", "16", "--sample-every", "2",
+              "--ema", "0.9", "--no-eval", "--quiet", "--run-dir", str(run), "--stop-at-step", "3"])
+    weights = read_state(run / WEIGHTS_FILE)
+    assert "optimizers" not in weights and set(weights["models"]) == {"G", "D", "G_ema"}
+    assert weights["loop"]["step"] == 3 and (run / WEIGHTS_FILE).stat().st_size < (run / STATE_FILE).stat().st_size / 2
+    (run / STATE_FILE).unlink()  # e.g. a fresh machine: only what was committed is there
+    gan.main(["continue", str(run)])
+    state = read_state(run / STATE_FILE)
+    assert state["loop"]["step"] == 6
+    # Fresh Adam from step 3: its step count holds the 3 steps since, not 6.
+    assert {float(s["step"]) for s in state["optimizers"]["G"]["state"].values()} == {3.0}
+    card = load_checkpoint(run / "model.safetensors", task="gan")[1]
+    assert card["training"]["optimizers_restarted_at"] == [3]
+    assert "without the optimizer state" in card["training"]["optimizers_restarted"]

@@ -155,10 +155,12 @@ def without_sitting_flags(argv: list[str]) -> list[str]:
     return out
 
 
-def record_run(run_dir: Path, module: str, argv: list[str], step: int, resizable: bool = False) -> list[dict[str, Any]]:
+def record_run(run_dir: Path, module: str, argv: list[str], step: int, resizable: bool = False,
+               fresh_optimizers: bool = False) -> list[dict[str, Any]]:
     """Note this invocation in RUN_DIR/run.json (the first one is the command `continue` repeats); returns the
     list of invocations, each with the step it started from. A `resizable` run resumed with another `--steps`
-    takes it as its new length (kept in the recorded command, noted in `length_changes`)."""
+    takes it as its new length (kept in the recorded command, noted in `length_changes`). `fresh_optimizers`:
+    this invocation resumed from the weights only (TrainLoop.fresh_optimizers), noted with it."""
     path = Path(run_dir) / RUN_FILE
     run = json.loads(path.read_text()) if path.is_file() else {"argv": without_sitting_flags(argv), "invocations": []}
     before, after = flag_value(run["argv"], "--steps"), flag_value(argv, "--steps")
@@ -168,7 +170,8 @@ def record_run(run_dir: Path, module: str, argv: list[str], step: int, resizable
         run["argv"] = set_flag(run["argv"], "--steps", after)
         run.setdefault("length_changes", []).append(
             {"at_step": step, "steps_before": int(before or 0), "steps": int(after)})
-    run["invocations"].append({"command": command_line(module, argv), "from_step": step})
+    run["invocations"].append({"command": command_line(module, argv), "from_step": step,
+                               **({"fresh_optimizers": True} if fresh_optimizers else {})})
     checkpoints.atomic_write_bytes(path, (json.dumps(run, indent=2) + "\n").encode())
     return run["invocations"]
 
@@ -176,10 +179,15 @@ def record_run(run_dir: Path, module: str, argv: list[str], step: int, resizable
 def training_block(loop: TrainLoop, module: str, argv: list[str], batch: int, **extra: Any) -> dict[str, Any]:
     """The card's `training` entry: command(s), steps, batch, time, CPU-hours, hardware, plus `extra`."""
     path = Path(loop.run_dir) / RUN_FILE
-    commands = [i["command"] for i in json.loads(path.read_text())["invocations"]] if path.is_file() else []
+    invocations = json.loads(path.read_text())["invocations"] if path.is_file() else []
+    commands = [i["command"] for i in invocations]
+    restarts = [i["from_step"] for i in invocations if i.get("fresh_optimizers")]
     return {
         "command": commands[0] if commands else command_line(module, argv),
         **({"continued_with": commands[1:]} if len(commands) > 1 else {}),
+        **({"optimizers_restarted_at": restarts,
+            "optimizers_restarted": "continued from the committed weights without the optimizer state "
+                                    "(not kept on this machine): fresh optimizers at these steps"} if restarts else {}),
         "steps": loop.step,
         "batch": batch * loop.world_size,
         **extra,

@@ -123,10 +123,12 @@ def fit(args: argparse.Namespace) -> None:
     opt_d = torch.optim.Adam(D.parameters(), args.lr_d or recipe["lr_d"], betas=recipe["betas"])
     x_all, y_all = load_split(True, args.data, args.download)
     x_all = to_input(x_all) * 2 - 1  # [-1, 1], as tanh outputs
-    cfg = LoopConfig(steps=args.steps, eval_every=args.sample_every, **common.loop_limits(args))
+    # The full state (with Adam's moments) may stay on one machine; the weights file is what a commit carries.
+    cfg = LoopConfig(steps=args.steps, eval_every=args.sample_every, weights_file=True, **common.loop_limits(args))
     loop = TrainLoop(cfg, modules, {"G": opt_g, "D": opt_d})
     if loop.is_main:
-        common.record_run(args.run_dir, "train.gan", args.argv, loop.step, resizable=True)
+        common.record_run(args.run_dir, "train.gan", args.argv, loop.step, resizable=True,
+                          fresh_optimizers=loop.fresh_optimizers)
     dev, g, d = loop.device, loop.modules["G"], loop.modules["D"]
     batches = loop.index_batches(len(x_all), args.batch)
     conditional = G.num_classes > 0
