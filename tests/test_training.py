@@ -99,6 +99,21 @@ def test_continue_with_steps_changes_the_runs_length_and_the_schedule_goes_on_fr
     assert json.loads((run / "run.json").read_text())["argv"] == recorded["argv"]  # a refused change writes nothing
 
 
+def test_a_moved_run_continues_where_it_lies_and_can_be_given_a_new_destination(hr_folder, tmp_path):
+    import shutil
+
+    train_sr.main(_fit_args(hr_folder, tmp_path / "scratch", 8, "--stop-at-step", "4"))
+    moved = tmp_path / "repo" / "runs" / "x2"
+    shutil.move(tmp_path / "scratch", moved)
+    out = tmp_path / "repo" / "fsrcnn_x2.safetensors"
+    train_sr.main(["continue", str(moved), "--out", str(out), "--stop-at-step", "6"])
+    assert read_state(moved / STATE_FILE)["loop"]["step"] == 6 and not (tmp_path / "scratch").exists()
+    argv = json.loads((moved / "run.json").read_text())["argv"]
+    assert argv[argv.index("--run-dir") + 1] == str(moved) and argv[argv.index("--out") + 1] == str(out)
+    train_sr.main(["continue", str(moved)])  # later continuations keep both
+    assert out.is_file() and not (moved / "model.safetensors").exists()
+
+
 def test_a_killed_run_resumes_and_never_leaves_a_partial_checkpoint(hr_folder, tmp_path):
     run, out = tmp_path / "run", tmp_path / "ship" / "fsrcnn_x2.safetensors"
     cmd = [sys.executable, "-m", "train.sr", *_fit_args(hr_folder, run, 2000, "--save-every", "10", "--out", str(out))]

@@ -95,6 +95,7 @@ def add_continue_command(sub: argparse._SubParsersAction, module: str, resizable
     c.add_argument("--device", help="override the recorded device (e.g. cuda to continue a CPU run on a GPU)")
     c.add_argument("--threads", type=int, help="override the recorded CPU thread count")
     c.add_argument("--quiet", action="store_true", help="no progress bar")
+    c.add_argument("--out", type=Path, help="change where the final checkpoint goes (kept for later continuations)")
     add_sitting_flags(c)
     c.set_defaults(func=lambda args: continue_run(args, module))
 
@@ -106,6 +107,10 @@ def continue_run(args: argparse.Namespace, module: str) -> None:
     argv = list(json.loads(path.read_text())["argv"])
     if getattr(args, "steps", None) is not None:  # the run's new length: `record_run` checks and records it
         argv = set_flag(argv, "--steps", str(args.steps))
+    # The run is where it lies now (a folder may be moved, e.g. from a scratch place into the repository).
+    argv = set_flag(argv, "--run-dir", str(args.run_dir))
+    if args.out is not None:
+        argv = set_flag(argv, "--out", str(args.out))
     overrides = {"--device": args.device, "--threads": args.threads, "--stop-after-minutes": args.stop_after_minutes,
                  "--stop-at-step": args.stop_at_step}
     for flag, value in overrides.items():
@@ -170,6 +175,9 @@ def record_run(run_dir: Path, module: str, argv: list[str], step: int, resizable
         run["argv"] = set_flag(run["argv"], "--steps", after)
         run.setdefault("length_changes", []).append(
             {"at_step": step, "steps_before": int(before or 0), "steps": int(after)})
+    for flag in ("--run-dir", "--out"):  # a moved run, a new destination: what later continuations use
+        if (value := flag_value(argv, flag)) is not None and value != flag_value(run["argv"], flag):
+            run["argv"] = set_flag(run["argv"], flag, value)
     run["invocations"].append({"command": command_line(module, argv), "from_step": step,
                                **({"fresh_optimizers": True} if fresh_optimizers else {})})
     checkpoints.atomic_write_bytes(path, (json.dumps(run, indent=2) + "\n").encode())
