@@ -230,7 +230,7 @@ def test_diffaugment_translation_moves_the_picture_and_uncovers_background():
     shift_y = ys.view(64, 16).min(1).values - 12
     shift_x = xs.view(64, 16).min(1).values - 10
     assert shift_y.abs().max() <= 4 and shift_x.abs().max() <= 4
-    assert len(set(zip(shift_y.tolist(), shift_x.tolist()))) > 20  # independent shifts per image
+    assert len(set(zip(shift_y.tolist(), shift_x.tolist(), strict=True))) > 20  # independent shifts per image
     # At the border the uncovered pixels are background, not the grey 0 of the reference code.
     white = torch.ones(8, 1, 28, 28)
     assert (translation(white) == -1).any() and not (translation(white) == 0).any()

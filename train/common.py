@@ -121,26 +121,34 @@ def continue_run(args: argparse.Namespace, module: str) -> None:
     importlib.import_module(module).main(argv)
 
 
+def _flag_at(argv: list[str], flag: str) -> tuple[int, bool] | None:
+    """(index, whether the value is inline as `flag=value`) of `flag` in `argv`, or None."""
+    for i, a in enumerate(argv):
+        if a == flag and i + 1 < len(argv):
+            return i, False
+        if a.startswith(flag + "="):
+            return i, True
+    return None
+
+
 def set_flag(argv: list[str], flag: str, value: str) -> list[str]:
     """`argv` with `flag` given `value` (replaced where it was given, else appended)."""
     out = list(argv)
-    for i, a in enumerate(out):
-        if a == flag and i + 1 < len(out):
-            out[i + 1] = value
-            return out
-        if a.startswith(flag + "="):
-            out[i] = f"{flag}={value}"
-            return out
-    return out + [flag, value]
+    if (at := _flag_at(out, flag)) is None:
+        return out + [flag, value]
+    i, inline = at
+    if inline:
+        out[i] = f"{flag}={value}"
+    else:
+        out[i + 1] = value
+    return out
 
 
 def flag_value(argv: list[str], flag: str) -> str | None:
-    for i, a in enumerate(argv):
-        if a == flag and i + 1 < len(argv):
-            return argv[i + 1]
-        if a.startswith(flag + "="):
-            return a.split("=", 1)[1]
-    return None
+    if (at := _flag_at(argv, flag)) is None:
+        return None
+    i, inline = at
+    return argv[i].split("=", 1)[1] if inline else argv[i + 1]
 
 
 def length_changes(run_dir: Path) -> list[dict[str, int]]:

@@ -14,8 +14,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-POLICIES = ("translation", "cutout")
-
 
 def translation(x: Tensor, ratio: float = 0.125) -> Tensor:
     """Shift each image by up to `ratio` of its size (integer pixels, independently in x and y)."""
@@ -43,10 +41,14 @@ def cutout(x: Tensor, ratio: float = 0.5) -> Tensor:
     return (x + 1) * mask[:, None] - 1
 
 
+#: The augmentations by name, as `--diffaug` takes them.
+POLICIES = {"translation": translation, "cutout": cutout}
+
+
 def diff_augment(x: Tensor, policy: tuple[str, ...] | list[str]) -> Tensor:
     """`x` through each named augmentation of `policy` (any of POLICIES), in order."""
     for name in policy:
         if name not in POLICIES:
             raise ValueError(f"Unknown DiffAugment policy {name!r}; choose from {', '.join(POLICIES)}.")
-        x = {"translation": translation, "cutout": cutout}[name](x)
+        x = POLICIES[name](x)
     return x

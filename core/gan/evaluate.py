@@ -94,11 +94,12 @@ def evaluate_generator(sampler: Sampler, n: int = 10_000, data: Path | None = No
     fake = generate(sampler, n)
     fake_f, fake_pred = classifier_features(fake)
     hist = torch.bincount(fake_pred, minlength=10).float() / len(fake_pred)
+    classifier = load_classifier().card
     metrics: dict = {
         "fid_classifier": round(frechet_distance(fake_f, real_f), 3),
         "fid_classifier_real_train_vs_test": round(frechet_distance(floor_f, real_f), 3),
         # Which classifier's features: FIDs on different classifiers' features are not comparable.
-        "fid_classifier_model": f"{load_classifier().card.get('title')} (sha256 {load_classifier().card.get('sha256', '?')[:12]})",
+        "fid_classifier_model": f"{classifier.get('title')} (sha256 {classifier.get('sha256', '?')[:12]})",
         "samples": n,
         "class_histogram": {c: round(float(h), 4) for c, h in zip(CLASSES, hist, strict=True)},
     }
