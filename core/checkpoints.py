@@ -83,11 +83,23 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # read the process's umask (setting it back at once)
+
+
+def _temp_beside(path: Path) -> tuple[int, str]:
+    """A temporary file in `path`'s folder (created if needed) for an atomic replace, with the permissions a plain
+    `open(path, "w")` would give (mkstemp's are owner-only, which would leave checkpoints unreadable to others)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.chmod(tmp, 0o666 & ~_UMASK)
+    return fd, tmp
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that a crash leaves either the old file or the new one, never half."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -102,11 +114,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def atomic_save_tensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str] | None = None) -> None:
     """safetensors `save_file`, but through a temporary file and an atomic rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _temp_beside(path)
     os.close(fd)
     try:
         save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, tmp, metadata=metadata)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # safetensors writes a file of its own over the temporary one
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -112,3 +112,15 @@ def test_every_model_records_the_arguments_it_was_built_with_and_cards_use_them(
         for name in list_shipped(t.key):
             model, card = load_checkpoint(shipped(t.key, name))
             assert card["config"].items() <= model.init_config.items(), name  # the card's arguments, as built
+
+
+def test_saved_checkpoints_and_cards_get_the_permissions_of_a_plain_write(tmp_path):
+    import os
+
+    path = tmp_path / "t.safetensors"
+    save_checkpoint(FSRCNN(3, 8, 4, 1), path, CARD)
+    (tmp_path / "plain").write_text("x")
+    expected = (tmp_path / "plain").stat().st_mode & 0o777
+    for written in (path, path.with_suffix(".json")):
+        assert written.stat().st_mode & 0o777 == expected, oct(written.stat().st_mode)
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
