@@ -52,6 +52,16 @@ def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
         be.copy_(b)
 
 
+@torch.no_grad()
+def recalibrate_bn(model: nn.Module, images: torch.Tensor, batch: int = 256) -> nn.Module:
+    """Recompute `model`'s batch-norm statistics from `images` (torch's `update_bn`, as SWA does): averaged
+    weights need statistics of their own, since `ema_update` copies the raw model's, which belong to other
+    weights. Returns `model`, in the train/eval mode it had; a model without batch norm is left as it is."""
+    device = next(model.parameters()).device
+    torch.optim.swa_utils.update_bn((x.to(device) for x in images.split(batch)), model)
+    return model
+
+
 def write_state(path: Path, state: dict[str, Any]) -> None:
     """Save a training state (nested dicts, lists and tuples of tensors and JSON values) atomically, no pickle:
     it is one pytree (torch.utils._pytree); its tensors go into the safetensors file, its other leaves (steps,

@@ -186,3 +186,17 @@ def test_the_learning_curve_draws_validation_and_milestones_apart(tmp_path):
     (run / train_sr.MILESTONES).write_text(json.dumps([{"step": 2000, "cpu_hours": 2.0, "scale": 3, "Set5": 31.5}]))
     out = train_sr.learning_curve([run], tmp_path / "curve.png", train_sr.PAPER_SET5)
     assert Image.open(out).size == (1500, 600)  # two panels, 10 x 4 inches at 150 dpi
+
+
+def test_recalibrated_batch_norm_statistics_are_those_of_the_images():
+    from core.training import recalibrate_bn
+
+    net = torch.nn.Sequential(torch.nn.BatchNorm2d(1), torch.nn.Conv2d(1, 2, 1))
+    net.eval()
+    images = torch.randn(600, 1, 4, 4) * 3 + 5
+    recalibrate_bn(net, images, batch=100)  # equal batches: the average of their means is the mean
+    bn = net[0]
+    torch.testing.assert_close(bn.running_mean, images.mean().reshape(1), rtol=1e-4, atol=1e-4)
+    # update_bn averages the batches' unbiased variances: about the variance of all the pixels
+    torch.testing.assert_close(bn.running_var, images.var().reshape(1), rtol=2e-2, atol=0)
+    assert not net.training
