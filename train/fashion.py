@@ -26,7 +26,6 @@ from core.fashion.task import TASK
 from core.training import LoopConfig, TrainLoop, ema_update, recalibrate_bn, world_size
 from train import common
 
-
 #: Training images (the first, unaugmented) on which the EMA weights' batch-norm statistics are recomputed.
 BN_IMAGES = 4096
 
