@@ -133,7 +133,9 @@ def export(run_: Setup, out: Path | None = None) -> dict:
     init = "paper initialisation"
     if args.init:
         init_card = checkpoints.read_card(args.init)
-        init = f"{Path(args.init).name} (sha256 {init_card['sha256'][:12]}, {init_card.get('title', '')})"
+        init = f"{args.init} (sha256 {init_card['sha256'][:12]}, {init_card.get('title', '')})"
+        if (before := init_card.get("training", {}).get("init")) and before != "paper initialisation":
+            init += f", itself started from {before}"  # the lineage: x3 trunk -> deconvolution -> fine-tune
     variant = TASK.variants[args.arch]
     card = common.model_card(
         "sr", out, variant.architecture, f"{variant.title} x{args.scale}", model,
