@@ -143,7 +143,7 @@ def test_a_cached_example_answers_at_once(page):
 
 
 def test_an_example_at_another_scale_sets_scale_model_and_result_together(page):
-    """The coffee example opens at x3 with FSRCNN-s: the picker must take it (it is shipped at x3 only)."""
+    """The coffee example opens at x3 with FSRCNN-s: scale, model picker and result must all follow it."""
     if ("fsrcnn-s", 3) not in TASK.pairs():
         pytest.skip("FSRCNN-s x3 is not shipped")
     page.get_by_text("A cup of coffee", exact=False).first.click()

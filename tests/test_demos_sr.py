@@ -161,7 +161,7 @@ def test_gradio_upscale_errors_are_clear_and_name_no_server_path(client, tmp_pat
     Image.new("RGB", (40, 30), "gray").save(ok)
     assert client.predict(handle_file(str(ok)), f"x{SCALE}", ARCH, False, api_name="/upscale")[3]
     missing = next(((a, s) for a in TASK.variants for s in (2, 3, 4) if (a, s) not in TASK.pairs()), None)
-    if missing:  # a variant that is not shipped at this scale (FSRCNN-s exists at x3 only)
+    if missing:  # a variant not shipped at a scale (all are shipped now: tests/test_faults.py covers it)
         with pytest.raises(Exception) as err:
             client.predict(handle_file(str(ok)), f"x{missing[1]}", missing[0], False, api_name="/upscale")
         assert f"checkpoints/sr/{TASK.checkpoint_name(*missing)}.safetensors" in str(err.value)

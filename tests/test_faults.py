@@ -59,3 +59,20 @@ def test_the_suite_builds_and_reports_the_broken_models(broken_dir, photo):
         arch, scale = working[0]
         assert "dB" in SR.measured(arch, scale)
         assert upscale.load_upscaler(scale, arch)(photo.crop((0, 0, 20, 20))).size == (20 * scale, 20 * scale)
+
+
+def test_a_variant_missing_at_one_scale_leaves_that_picker_and_says_which_file(tmp_path, monkeypatch):
+    """Every variant ships at every scale; a user's folder without one (here FSRCNN-s x4) must not offer it."""
+    root = tmp_path / "checkpoints"
+    shutil.copytree(ck.CHECKPOINT_DIR, root)
+    for f in (root / "sr").glob("fsrcnn-s_x4.*"):
+        f.unlink()
+    monkeypatch.setattr(ck, "CHECKPOINT_DIR", root)
+    upscale._load.cache_clear()
+    try:
+        assert "fsrcnn-s" not in SR.available(4) and "fsrcnn-s" in SR.available(3)
+        assert [name for _, name in SR.choices(4)] == ["fsrcnn"]
+        with pytest.raises((ck.CheckpointError, ValueError), match="checkpoints/sr/fsrcnn-s_x4.safetensors"):
+            upscale.load_upscaler(4, "fsrcnn-s")
+    finally:
+        upscale._load.cache_clear()
