@@ -85,6 +85,27 @@ def test_picker_offers_only_what_is_shipped_at_each_scale(page):
         assert _model_options(page) == expected, f"x{scale}"
 
 
+def test_the_small_model_upscales_at_x4_and_shows_its_own_card(page, photos):
+    """FSRCNN-s now ships at every scale: picked at x4, it is the model that runs and whose card is shown."""
+    if ("fsrcnn-s", 4) not in TASK.pairs():
+        pytest.skip("FSRCNN-s x4 is not shipped")
+    page.locator("#upscale-input input[type=file]").set_input_files(str(photos["cat"]))
+    page.locator("#upscale-input img").first.wait_for()
+    _choose_scale(page, 4)
+    page.locator("#upscale-model input").click()
+    page.get_by_role("option", name=TASK.label("fsrcnn-s")).click()
+    assert page.locator("#upscale-model input").input_value() == TASK.label("fsrcnn-s")
+    page.get_by_role("button", name="Upscale", exact=True).click()
+    assert _natural_size(page, "#upscale-output img") == [PREVIEW_SIDE, 1064]  # 1804x1200, shown at 1600 px
+    assert "451×300 → 1804×1200" in page.locator("#upscale-stats").inner_text()
+    page.get_by_role("button", name="Model card").click()
+    page.locator("#upscale-card").get_by_text("checkpoints/sr/fsrcnn-s_x4.json", exact=True).wait_for()
+    screenshot(page, "upscale_small_model_x4")
+    page.get_by_role("button", name="Model card").click()  # leave the page as the next test expects it
+    page.locator("#upscale-model input").click()
+    page.get_by_role("option", name=TASK.label("fsrcnn")).click()
+
+
 def test_changing_the_scale_clears_the_previous_result(page, photos):
     _upscale(page, photos["cat"], 2)
     page.locator("#upscale-zoom img").first.wait_for()
