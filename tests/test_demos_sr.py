@@ -117,6 +117,8 @@ def test_model_card_names_its_file_relative_to_the_repository():
     card = TASK.card(ARCH, SCALE)
     assert "`checkpoints/sr/fsrcnn_x2.json`" in text and str(ROOT) not in text
     assert f"Set5 {card['metrics']['Set5']['psnr']:.2f} dB" in text and card["training"]["command"] in text
+    if card["training"].get("init", "paper initialisation") != "paper initialisation":  # the paper's transfer
+        assert f"- Started from: {card['training']['init']}" in text
 
 
 def test_gradio_upscale_endpoint(client, tmp_path, photo):
