@@ -25,6 +25,9 @@ from safetensors.torch import load_file, save_file
 #: Shipped checkpoints; `PAPER_TO_DEMO_CHECKPOINTS` points the whole suite at another folder of the same layout.
 CHECKPOINT_DIR = Path(os.environ.get("PAPER_TO_DEMO_CHECKPOINTS", Path(__file__).resolve().parent.parent / "checkpoints"))
 FORMAT = "paper-to-demo/1"
+#: A card's `training.init` for a model trained from its paper's initialisation (any other value names the
+#: checkpoint it started from: the card panel shows it as "Started from").
+PAPER_INIT = "paper initialisation"
 
 _REGISTRY: dict[str, Callable[..., torch.nn.Module]] = {}
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -88,12 +91,16 @@ os.umask(_UMASK)  # read the process's umask (setting it back at once)
 
 
 def _temp_beside(path: Path) -> tuple[int, str]:
-    """A temporary file in `path`'s folder (created if needed) for an atomic replace, with the permissions a plain
-    `open(path, "w")` would give (mkstemp's are owner-only, which would leave checkpoints unreadable to others)."""
+    """A temporary file in `path`'s folder (created if needed), for `_replace` to move onto `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+
+
+def _replace(tmp: str, path: Path) -> None:
+    """Move the finished `tmp` onto `path` atomically, with the permissions a plain `open(path, "w")` would give
+    (mkstemp's, and those of the file safetensors writes, are owner-only: checkpoints unreadable to others)."""
     os.chmod(tmp, 0o666 & ~_UMASK)
-    return fd, tmp
+    os.replace(tmp, path)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -105,7 +112,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -118,8 +125,7 @@ def atomic_save_tensors(tensors: dict[str, torch.Tensor], path: Path, metadata: 
     os.close(fd)
     try:
         save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, tmp, metadata=metadata)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # safetensors writes a file of its own over the temporary one
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -132,7 +132,7 @@ class Task:
             where = ", ".join(x for x in (f"{training['steps']:,} steps" if training.get("steps") else "", took,
                                           training.get("hardware", "")) if x)
             lines.append(f"- Trained: `{training['command']}`" + (f" ({where})" if where else ""))
-        if training.get("init") and training["init"] != "paper initialisation":  # e.g. x2 from the x3 trunk
+        if training.get("init") and training["init"] != checkpoints.PAPER_INIT:  # e.g. x2 from the x3 trunk
             lines.append(f"- Started from: {training['init']}")
         if evaluation.get("command"):
             lines.append(f"- Evaluated: `{evaluation['command']}`")

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from core.checkpoints import PAPER_INIT
 from core.sr import TASK
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,7 +118,7 @@ def test_model_card_names_its_file_relative_to_the_repository():
     card = TASK.card(ARCH, SCALE)
     assert "`checkpoints/sr/fsrcnn_x2.json`" in text and str(ROOT) not in text
     assert f"Set5 {card['metrics']['Set5']['psnr']:.2f} dB" in text and card["training"]["command"] in text
-    if card["training"].get("init", "paper initialisation") != "paper initialisation":  # the paper's transfer
+    if card["training"].get("init", PAPER_INIT) != PAPER_INIT:  # the paper's transfer
         assert f"- Started from: {card['training']['init']}" in text
 
 

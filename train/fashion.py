@@ -108,6 +108,15 @@ def shipped_weights(args: argparse.Namespace, validation: dict[str, float]) -> s
     return "net" if validation.get("val_accuracy_raw", 0.0) > validation.get("val_accuracy", 0.0) else "ema"
 
 
+def weights_note(args: argparse.Namespace, weights: str) -> str:
+    """The card's words on which weights ship (empty without EMA)."""
+    if weights == "ema":
+        return f"; weights are the EMA (decay {args.ema}), batch-norm statistics recomputed on {BN_IMAGES} training images"
+    if args.ema:
+        return f"; weights are the last ones, which validated better than their EMA (decay {args.ema})"
+    return ""
+
+
 def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: torch.Tensor,
            validation: dict[str, float]) -> None:
     weights = shipped_weights(args, validation)
@@ -124,11 +133,7 @@ def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: to
         training=common.training_block(
             loop, "train.fashion", args.argv, args.batch, held_out=args.val,
             optimizer=f"{args.optimizer} lr {args.lr} one-cycle, weight decay {args.weight_decay}, "
-            f"label smoothing {args.label_smoothing}"
-            + (f"; weights are the EMA (decay {args.ema}), batch-norm statistics recomputed on {BN_IMAGES} training "
-               "images" if weights == "ema" else
-               f"; weights are the last ones, which validated better than their EMA (decay {args.ema})" if args.ema
-               else ""),
+            f"label smoothing {args.label_smoothing}{weights_note(args, weights)}",
         ),
         protocol=protocol(args.val),
         validation=validation,

@@ -130,11 +130,11 @@ def export(run_: Setup, out: Path | None = None) -> dict:
     model = model.cpu().eval()
     out = Path(out or args.out or Path(args.run_dir) / "model.safetensors")
     seen = loop.step * args.batch * loop.world_size
-    init = "paper initialisation"
+    init = checkpoints.PAPER_INIT
     if args.init:
         init_card = checkpoints.read_card(args.init)
         init = f"{args.init} (sha256 {init_card['sha256'][:12]}, {init_card.get('title', '')})"
-        if (before := init_card.get("training", {}).get("init")) and before != "paper initialisation":
+        if (before := init_card.get("training", {}).get("init")) and before != checkpoints.PAPER_INIT:
             init += f", itself started from {before}"  # the lineage: x3 trunk -> deconvolution -> fine-tune
     variant = TASK.variants[args.arch]
     card = common.model_card(
