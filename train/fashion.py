@@ -96,8 +96,8 @@ def fit(args: argparse.Namespace) -> None:
             out["val_accuracy_raw"] = evaluate_classifier(loop.raw["net"], val_x, val_y)["test_accuracy"]
         return out
 
-    loop.run(train_step, validate)
-    common.finish(loop, "train.fashion", lambda: export(args, loop, len(train_x), test_x, test_y, validate()))
+    last = loop.run(train_step, validate)  # the final step's validation (empty when resumed at the end)
+    common.finish(loop, "train.fashion", lambda: export(args, loop, len(train_x), test_x, test_y, last or validate()))
 
 
 def shipped_weights(args: argparse.Namespace, validation: dict[str, float]) -> str:
