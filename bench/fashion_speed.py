@@ -11,7 +11,7 @@ import platform
 
 import torch
 
-from bench.sr_speed import median_seconds
+from bench.timing import median_seconds
 from core.examples import fashion_example_files
 from core.fashion.evaluate import cpu_latency_ms
 from core.fashion.predict import available, classify, load_classifier

@@ -13,7 +13,7 @@ import platform
 
 import torch
 
-from bench.sr_speed import median_seconds
+from bench.timing import median_seconds
 from core.gan.explore import latents_npy, to_gif, to_grid
 from core.gan.latent import latents
 from core.gan.sample import available, load_generator

@@ -17,26 +17,16 @@ import platform
 import statistics
 import subprocess
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 
+from bench.timing import best_seconds
 from core.examples import example_photo
 from core.sr import TASK, bicubic, load_upscaler
 
 #: (scale, LR width, LR height): the cases the ratio is reported for.
 CASES = ((2, 512, 512), (3, 512, 512), (4, 1200, 800))
-
-
-def best_seconds(fn, runs: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def gemm_rate(runs: int) -> float:
