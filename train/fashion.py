@@ -117,6 +117,14 @@ def weights_note(args: argparse.Namespace, weights: str) -> str:
     return ""
 
 
+def validation_block(args: argparse.Namespace, validation: dict[str, float], weights: str) -> dict[str, float]:
+    """The card's `validation`: `val_accuracy` is always the shipped weights'; with EMA, both candidates' beside it."""
+    if not args.ema or not validation:
+        return validation
+    return {"val_accuracy": validation["val_accuracy_raw" if weights == "net" else "val_accuracy"],
+            "val_accuracy_ema": validation["val_accuracy"], "val_accuracy_raw": validation["val_accuracy_raw"]}
+
+
 def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: torch.Tensor,
            validation: dict[str, float]) -> None:
     weights = shipped_weights(args, validation)
@@ -136,7 +144,7 @@ def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: to
             f"label smoothing {args.label_smoothing}{weights_note(args, weights)}",
         ),
         protocol=protocol(args.val),
-        validation=validation,
+        validation=validation_block(args, validation, weights),
         metrics={**evaluate_classifier(model, test_x, test_y), **cpu_latency_ms(model)},
     )
     card = checkpoints.save_checkpoint(model, out, card)
