@@ -124,3 +124,20 @@ def test_saved_checkpoints_and_cards_get_the_permissions_of_a_plain_write(tmp_pa
     for written in (path, path.with_suffix(".json")):
         assert written.stat().st_mode & 0o777 == expected, oct(written.stat().st_mode)
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_a_later_evaluation_keeps_the_metrics_and_the_command_of_an_earlier_one(tmp_path):
+    from train.common import record_metrics
+
+    path = tmp_path / "t.safetensors"
+    card = save_checkpoint(FSRCNN(3, 8, 4, 1), path, CARD)
+    record_metrics(path, card, {"fid": 1.0, "fid_inception": 20.0}, "evaluate t --inception --write-card")
+    card = read_card(path)
+    record_metrics(path, card, {"fid": 0.5}, "evaluate t --write-card")
+    card = read_card(path)
+    assert card["metrics"] == {"fid": 0.5, "fid_inception": 20.0}
+    assert card["evaluation"] == {"command": "evaluate t --write-card",
+                                  "earlier_commands": ["evaluate t --inception --write-card"]}
+    record_metrics(path, card, {"fid": 0.4}, "evaluate t --write-card")  # the same command again: no repeat
+    assert read_card(path)["evaluation"]["earlier_commands"] == ["evaluate t --inception --write-card"]
+    load_checkpoint(path)  # the card still matches its weights

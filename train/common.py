@@ -232,7 +232,12 @@ def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> None:
 
 
 def record_metrics(checkpoint: Path, card: dict, metrics: dict, command: str) -> None:
-    """Merge `metrics` into the card beside `checkpoint`, noting the evaluation command."""
+    """Merge `metrics` into the card beside `checkpoint`, noting the evaluation command (an earlier, different
+    command moves to `evaluation.earlier_commands`: metrics it alone measured, e.g. an Inception FID, stay)."""
     card["metrics"] = {**card.get("metrics", {}), **metrics}
-    card.setdefault("evaluation", {})["command"] = command
+    evaluation = card.setdefault("evaluation", {})
+    earlier = evaluation.get("command")
+    if earlier and earlier != command and earlier not in evaluation.get("earlier_commands", []):
+        evaluation.setdefault("earlier_commands", []).append(earlier)
+    evaluation["command"] = command
     checkpoints.write_card(checkpoint, card)
