@@ -114,7 +114,8 @@ def fashion_summary() -> str:
     return "\n".join(rows)
 
 
-def gan_summary() -> str:
+def gan_summary(learner: str | None = None) -> str:
+    """The GANs' measured table; with `learner`, a line on whose training the timeline GIF shows."""
     rows = ["## GANs", "", "| model | FID (classifier features) | its real-vs-real floor | Inception FID "
             "| class accuracy of conditional samples |", "|---|---|---|---|---|"]
     for arch in GAN.available():
@@ -122,6 +123,8 @@ def gan_summary() -> str:
         m = c.get("metrics", {})
         rows.append(f"| {c['title']} | {m.get('fid_classifier', '?')} | {m.get('fid_classifier_real_train_vs_test', '—')} "
                     f"| {m.get('fid_inception', '—')} | {m.get('conditional_accuracy', '—')} |")
+    if learner is not None:
+        rows += ["", f"`gan_timeline.gif`: {GAN.timeline_note(learner)}"]
     return "\n".join(rows)
 
 
@@ -174,12 +177,11 @@ def make_pack(out: Path, images: list[Path] | None = None, scale: int = 3, runs:
         path = out / "gan_interpolation.gif"
         path.write_bytes(to_gif(s.interpolate(0, 1, 16)))
         written.append(path)
-        timeline = GAN.timeline(GAN.default())
-        if timeline is not None:  # watch it learn: the same seeds through training
+        if (learner := GAN.timeline_model()) is not None:  # watch it learn: the same seeds through training
             path = out / "gan_timeline.gif"
-            path.write_bytes(timeline.gif())
+            path.write_bytes(GAN.timeline(learner).gif())
             written.append(path)
-        sections.append(gan_summary())
+        sections.append(gan_summary(learner))
     say(0.9, "Training curves")
     for folder in runs or []:
         if folder.is_dir():

@@ -219,3 +219,34 @@ def test_the_presentation_pack_carries_the_timeline(with_timeline, tmp_path):
     written = export.make_pack(tmp_path / "pack", runs=[])
     gif = Image.open(tmp_path / "pack" / "gan_timeline.gif")
     assert tmp_path / "pack" / "gan_timeline.gif" in written and gif.n_frames == 3
+    assert "`gan_timeline.gif`: The same 32 seeded samples" in (tmp_path / "pack" / "summary.md").read_text()
+
+
+def test_the_presentation_shows_the_default_generators_timeline_or_else_another_ones(tmp_path, monkeypatch):
+    import shutil
+
+    from core import checkpoints
+    from core.gan import sample
+
+    shutil.copytree(checkpoints.CHECKPOINT_DIR / "gan", tmp_path / "gan", ignore=shutil.ignore_patterns("runs"))
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", tmp_path)
+    sample._load.cache_clear()
+    names = TASK.available()
+    if len(names) < 2:
+        pytest.skip("needs two shipped generators")
+
+    def set_timeline(name, entry):
+        weights = checkpoints.shipped("gan", name)
+        card = {k: v for k, v in checkpoints.read_card(weights).items() if k != "timeline"}
+        checkpoints.write_card(weights, {**card, **({"timeline": entry} if entry else {})})
+        sample._load.cache_clear()  # cards are read with the loaded generator
+
+    for n in names:
+        set_timeline(n, None)
+    assert TASK.timeline_model() is None
+    other = next(n for n in names if n != TASK.default())
+    set_timeline(other, {"file": "x.timeline.safetensors", "steps": [1, 2]})
+    assert TASK.timeline_model() == other
+    set_timeline(TASK.default(), {"file": "y.timeline.safetensors", "steps": [1, 2]})
+    assert TASK.timeline_model() == TASK.default()
+    sample._load.cache_clear()

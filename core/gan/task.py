@@ -104,6 +104,20 @@ class GanTask(Task):
             return None
         return Timeline.load(checkpoints.shipped(self.key, name).with_name(entry["file"])) if entry else None
 
+    def timeline_model(self) -> str | None:
+        """The generator whose timeline a presentation shows: the default one if it recorded one, else the first
+        shipped generator that did; None when none did."""
+        from core import checkpoints
+
+        def recorded(name: str) -> bool:
+            try:
+                return bool(self.card(name).get("timeline"))
+            except (checkpoints.CheckpointError, ValueError):  # a damaged card: no timeline to show
+                return False
+
+        names = self.available()
+        return next((n for n in ([self.default(), *names] if names else []) if recorded(n)), None)
+
     def timeline_note(self, name: str) -> str:
         """What the 'Watch it learn' view says about a model's timeline."""
         t = self.timeline(name)
