@@ -141,6 +141,33 @@ def test_gan_watch_it_learn_says_what_the_model_recorded(gan_page):
     screenshot(page, "gan_watch_it_learn")
 
 
+def test_gan_watch_it_learn_shows_a_shipped_timeline_and_its_slider_moves_through_it(gan_page):
+    from core.gan.timeline import grid_image
+
+    page = gan_page
+    learners = [a for a in GAN.available() if GAN.timeline(a) is not None]
+    if not learners:
+        pytest.skip("no shipped generator recorded a timeline")
+    arch = learners[0]
+    t = GAN.timeline(arch)
+    page.get_by_role("tab", name="Watch it learn").click()
+    old = page.locator("#gan-timeline-frame img").get_attribute("src") if page.locator("#gan-timeline-frame img").count() else None
+    page.locator("#gan-model").get_by_text(GAN.title(arch)).click()
+    src, last = _image(page, "gan-timeline-frame", not_src=old)
+    assert np.array_equal(last, np.asarray(grid_image(t, len(t) - 1).convert("RGB")))
+    page.locator("#gan-timeline-caption").get_by_text(f"frame {len(t)} of {len(t)}").wait_for(timeout=30_000)
+    page.locator("#gan-timeline-gif img").wait_for(timeout=30_000)
+    # A click at the slider's left end: the first point of training.
+    box = page.locator("#gan-timeline-step input[type=range]").bounding_box()
+    page.mouse.click(box["x"] + 1, box["y"] + box["height"] / 2)
+    _, first = _image(page, "gan-timeline-frame", not_src=src)
+    assert np.array_equal(first, np.asarray(grid_image(t, 0).convert("RGB")))
+    assert f"Step {t.steps[0]:,} of {t.steps[-1]:,}" in page.locator("#gan-timeline-caption").inner_text()
+    screenshot(page, "gan_watch_it_learn_timeline")
+    page.locator("#gan-model").get_by_text(GAN.title(GAN.default())).click()  # leave the page as the other tests expect
+    page.locator("#gan-timeline-note").get_by_text(GAN.timeline_note(GAN.default())[:40], exact=False).wait_for(timeout=30_000)
+
+
 def test_gan_interpolation_wraps_and_plays_inline(gan_page):
     page = gan_page
     page.get_by_role("tab", name="Interpolate").click()

@@ -122,6 +122,19 @@ def test_principal_directions_are_unit_vectors(sampler):
     assert d.shape == (3, sampler.z_dim) and torch.allclose(d.norm(dim=1), torch.ones(3), atol=1e-5)
 
 
+def test_principal_directions_do_not_depend_on_the_global_random_state(sampler):
+    # pca_lowrank is randomised: unseeded, the Directions tab moved differently from one process to the next.
+    torch.manual_seed(1)
+    a = principal_directions(sampler.g.project, sampler.z_dim, k=5, n=512)
+    torch.manual_seed(2)
+    torch.rand(100)
+    b = principal_directions(sampler.g.project, sampler.z_dim, k=5, n=512)
+    assert torch.equal(a, b)
+    state = torch.get_rng_state()
+    principal_directions(sampler.g.project, sampler.z_dim, k=5, n=512)
+    assert torch.equal(torch.get_rng_state(), state)  # nor does it move the caller's random state
+
+
 def test_frechet_distance_of_a_distribution_with_itself_is_zero():
     g = torch.Generator().manual_seed(0)
     a, b = torch.randn(3000, 8, generator=g), torch.randn(3000, 8, generator=g)

@@ -61,7 +61,9 @@ def principal_directions(first_layer: torch.nn.Module, z_dim: int, k: int = 5, n
     with torch.no_grad():
         h = first_layer(z).flatten(1)
     h = h - h.mean(0)
-    _, _, v = torch.pca_lowrank(h, q=k, center=False)  # (hdim, k)
+    with torch.random.fork_rng(devices=[]):  # pca_lowrank draws random projections: seeded, the same everywhere
+        torch.manual_seed(seed)
+        _, _, v = torch.pca_lowrank(h, q=k, center=False)  # (hdim, k)
     coords = h @ v  # (n, k)
     b = torch.linalg.lstsq(z, coords).solution  # (z_dim, k)
     d = b.T
