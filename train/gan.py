@@ -1,6 +1,6 @@
 """Train GANs on Fashion-MNIST and measure them (FID with our classifier's features, class accuracy).
 
-    python -m train.gan fit --arch dcgan --steps 6000 --run-dir runs/gan_dcgan --out checkpoints/gan/dcgan.safetensors
+    python -m train.gan fit --arch dcgan --steps 15000 --batch 128 --ema 0.999 --run-dir runs/gan_dcgan --threads 1
     python -m train.gan continue runs/gan_dcgan             # after any stop: goes on from the last save
     python -m train.gan evaluate checkpoints/gan/dcgan.safetensors --write-card
     python -m train.gan evaluate checkpoints/gan/cgan.safetensors --inception --write-card  # + Inception FID
