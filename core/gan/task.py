@@ -92,31 +92,29 @@ class GanTask(Task):
         return (f"{n} samples from {self.title(name)}, seed {seed}, {what}"
                 + ("" if truncation >= 1 else f", truncation {truncation:g}"))
 
+    def _timeline_entry(self, name: str) -> dict | None:
+        """The card's `timeline` entry of a generator; None where its training recorded none or its card is damaged."""
+        from core import checkpoints
+
+        try:
+            return self.card(name).get("timeline") or None
+        except (checkpoints.CheckpointError, ValueError):
+            return None
+
     def timeline(self, name: str):
         """The shipped 'watch it learn' timeline of a generator (core.gan.timeline.Timeline), or None where its
         training recorded none."""
         from core import checkpoints
         from core.gan.timeline import Timeline
 
-        try:
-            entry = self.card(name).get("timeline")
-        except (checkpoints.CheckpointError, ValueError):
-            return None
+        entry = self._timeline_entry(name)
         return Timeline.load(checkpoints.shipped(self.key, name).with_name(entry["file"])) if entry else None
 
     def timeline_model(self) -> str | None:
         """The generator whose timeline a presentation shows: the default one if it recorded one, else the first
         shipped generator that did; None when none did."""
-        from core import checkpoints
-
-        def recorded(name: str) -> bool:
-            try:
-                return bool(self.card(name).get("timeline"))
-            except (checkpoints.CheckpointError, ValueError):  # a damaged card: no timeline to show
-                return False
-
         names = self.available()
-        return next((n for n in ([self.default(), *names] if names else []) if recorded(n)), None)
+        return next((n for n in ([self.default(), *names] if names else []) if self._timeline_entry(n)), None)
 
     def timeline_note(self, name: str) -> str:
         """What the 'Watch it learn' view says about a model's timeline."""
