@@ -212,3 +212,18 @@ def test_the_run_ships_the_ema_weights_it_validated(short_run):
     if ema_won:  # statistics of its own, not the raw model's that each step copies over
         stats = {k: v for k, v in model.state_dict().items() if k.endswith("running_mean")}
         assert stats and all(not torch.equal(v, state["net"][k]) for k, v in stats.items())
+
+
+@needs_data
+def test_a_wider_deeper_resnet_is_trained_and_its_card_rebuilds_it(tmp_path):
+    """--width/--blocks reach the model, the card records them, and the checkpoint loads as that network."""
+    from train import fashion
+
+    fashion.main(["fit", "--arch", "resnet", "--width", "8", "--blocks", "2", "--subset", "256", "--steps", "4",
+                  "--batch", "32", "--run-dir", str(tmp_path), "--quiet", "--eval-every", "1000"])
+    clf = load_classifier(str(tmp_path / "model.safetensors"))
+    assert clf.card["config"]["width"] == 8 and clf.card["config"]["blocks"] == 2
+    assert isinstance(clf.model, SmallResNet) and clf.model.fc[1].in_features == 32
+    assert sum(type(m).__name__ == "ResidualBlock" for m in clf.model.modules()) == 6
+    with pytest.raises(SystemExit, match="--width applies to --arch resnet only"):
+        fashion.main(["fit", "--arch", "cnn", "--width", "8", "--run-dir", str(tmp_path / "cnn"), "--quiet"])

@@ -40,7 +40,13 @@ def fit(args: argparse.Namespace) -> None:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)  # the initial weights
     variant = TASK.variants[args.arch]
-    model = checkpoints.build_model(variant.architecture, **variant.config)
+    config = dict(variant.config)
+    for key in ("width", "blocks"):
+        if (value := getattr(args, key)) is not None:
+            if args.arch != "resnet":
+                raise SystemExit(f"--{key} applies to --arch resnet only.")
+            config[key] = value
+    model = checkpoints.build_model(variant.architecture, **config)
     all_x, all_y = load_split(True, args.data, args.download)
     test_x, test_y = load_split(False, args.data, args.download)
     all_x, test_x = to_input(all_x), to_input(test_x)
@@ -213,6 +219,8 @@ def main(argv: list[str] | None = None) -> None:
                    help=", ".join(f"{k} = {v.title}" for k, v in TASK.variants.items()))
     common.add_data_flags(f)
     f.add_argument("--out", type=Path, help="final checkpoint; default <run-dir>/model.safetensors")
+    f.add_argument("--width", type=int, help="resnet only: channels of the first stage (default 32; 2x, 4x after)")
+    f.add_argument("--blocks", type=int, help="resnet only: residual blocks per stage (default 1)")
     f.add_argument("--epochs", type=int, default=10, help="passes over the training images")
     f.add_argument("--steps", type=int, help="total steps (overrides --epochs)")
     f.add_argument("--subset", type=int, help="train on the first N images only")
