@@ -200,3 +200,14 @@ def test_recalibrated_batch_norm_statistics_are_those_of_the_images():
     # update_bn averages the batches' unbiased variances: about the variance of all the pixels
     torch.testing.assert_close(bn.running_var, images.var().reshape(1), rtol=2e-2, atol=0)
     assert not net.training
+
+
+def test_a_run_on_every_image_says_that_nothing_was_validated(hr_folder, tmp_path):
+    """--holdout 0 (the final model on all the data, settings chosen on a held-out run): trains on every image,
+    and its card says that it was not validated instead of naming an empty held-out set."""
+    run = tmp_path / "all"
+    train_sr.main(["fit", "--scale", "2", "--data", str(hr_folder), "--holdout", "0", "--run-dir", str(run),
+                   "--steps", "4", "--batch", "8", "--patch", "8", "--quiet", "--eval-every", "2"])
+    card = load_checkpoint(run / "model.safetensors")[1]
+    assert card["validation"] == {} and card["data"]["validation"].startswith("none: every image")
+    assert card["data"]["train"].startswith(f"{hr_folder.name}, all 6 images: ")

@@ -141,11 +141,14 @@ def export(run_: Setup, out: Path | None = None) -> dict:
         "sr", out, variant.architecture, f"{variant.title} x{args.scale}", model,
         paper=variant.paper.citation,
         data={
-            "train": f"{Path(args.data).name} less {len(run_.val_files)} held-out images: {len(run_.patches)} "
+            "train": (f"{Path(args.data).name} less {len(run_.val_files)} held-out images" if run_.val_files
+                      else f"{Path(args.data).name}, all {len(run_.train_files)} images") + f": {len(run_.patches)} "
             f"{args.patch}px LR patches (stride {args.stride or args.patch // 2}), "
             + ("paper augmentation: scales 1.0/0.9/0.8/0.7/0.6, random rotations and flips" if args.augment
                else "random rotations and flips"),
-            "validation": f"{Path(args.data).name} held out: {', '.join(p.stem for p in run_.val_files)}",
+            "validation": (f"{Path(args.data).name} held out: {', '.join(p.stem for p in run_.val_files)}"
+                           if run_.val_files else "none: every image of --data trained on (--holdout 0), so "
+                           "nothing is validated; choose its settings on a run that holds images out"),
             "degradation": "Pillow bicubic downscaling, 8-bit LR",
         },
         training=common.training_block(
