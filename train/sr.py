@@ -137,18 +137,22 @@ def export(run_: Setup, out: Path | None = None) -> dict:
         if (before := init_card.get("training", {}).get("init")) and before != checkpoints.PAPER_INIT:
             init += f", itself started from {before}"  # the lineage: x3 trunk -> deconvolution -> fine-tune
     variant = TASK.variants[args.arch]
+    name = Path(args.data).name
+    if run_.val_files:
+        trained = f"{name} less {len(run_.val_files)} held-out images"
+        validation = f"{name} held out: {', '.join(p.stem for p in run_.val_files)}"
+    else:  # --holdout 0: the final model on every image, its settings chosen on a run that held images out
+        trained = f"{name}, all {len(run_.train_files)} images"
+        validation = ("none: every image of --data trained on (--holdout 0), so nothing is validated; choose its "
+                      "settings on a run that holds images out")
     card = common.model_card(
         "sr", out, variant.architecture, f"{variant.title} x{args.scale}", model,
         paper=variant.paper.citation,
         data={
-            "train": (f"{Path(args.data).name} less {len(run_.val_files)} held-out images" if run_.val_files
-                      else f"{Path(args.data).name}, all {len(run_.train_files)} images") + f": {len(run_.patches)} "
-            f"{args.patch}px LR patches (stride {args.stride or args.patch // 2}), "
+            "train": f"{trained}: {len(run_.patches)} {args.patch}px LR patches (stride {args.stride or args.patch // 2}), "
             + ("paper augmentation: scales 1.0/0.9/0.8/0.7/0.6, random rotations and flips" if args.augment
                else "random rotations and flips"),
-            "validation": (f"{Path(args.data).name} held out: {', '.join(p.stem for p in run_.val_files)}"
-                           if run_.val_files else "none: every image of --data trained on (--holdout 0), so "
-                           "nothing is validated; choose its settings on a run that holds images out"),
+            "validation": validation,
             "degradation": "Pillow bicubic downscaling, 8-bit LR",
         },
         training=common.training_block(
