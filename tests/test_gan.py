@@ -207,6 +207,11 @@ def test_training_records_a_timeline_that_ships_with_the_generator_and_survives_
     z, y = timeline_inputs(model.z_dim, model.num_classes)
     assert torch.equal(shipped.frames[-1], record_frame(model, z, y))
     assert not torch.equal(shipped.frames[0], shipped.frames[-1])  # it learned something in between
+    # The screening bench reads a run folder's latest generator: the one the run exported (EMA, step 6).
+    from bench.gan_screen import run_sampler
+
+    screened, step = run_sampler(tmp_path / "whole")
+    assert step == 6 and torch.equal(record_frame(screened.g, z, y), shipped.frames[-1])
     # A run stopped at step 3 and continued records the same frames (and ends with the same weights).
     again = Timeline.load(timeline_file(tmp_path / "broken" / "model.safetensors"))
     assert again.steps == shipped.steps and torch.equal(again.frames, shipped.frames)

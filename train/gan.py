@@ -116,6 +116,8 @@ def fit(args: argparse.Namespace) -> None:
     loss_kind = args.loss or recipe["loss"]
     G = checkpoints.build_model(args.arch, **recipe["g"])
     D = DISCRIMINATORS[args.arch](**{**recipe["d"], **({"dropout": args.dropout} if args.arch == "gan" else {})})
+    # NHWC convolutions: a training step of the conditional GAN takes ~20 % less time on the CPU (bench.gan_speed).
+    G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
     modules = {"G": G, "D": D}
     if args.ema:
         modules["G_ema"] = copy.deepcopy(G).requires_grad_(False)
