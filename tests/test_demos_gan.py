@@ -162,7 +162,7 @@ def test_identical_requests_get_files_of_their_own():
 
 
 def test_watch_it_learn_says_when_no_timeline_was_recorded():
-    for name in TASK.available():  # the shipped generators predate the timeline
+    for name in TASK.available():  # the 2014 GAN predates the timeline
         if TASK.card(name).get("timeline") is None:
             assert TASK.timeline(name) is None
             assert TASK.timeline_note(name).startswith(f"No timeline was recorded for {TASK.title(name)}")
