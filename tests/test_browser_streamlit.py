@@ -54,3 +54,21 @@ def test_the_gan_page_turns_the_class_control_off_for_the_unconditional_gan(page
                            timeout=60_000)
     assert "All classes" in klass.evaluate("(el) => el.textContent + (el.querySelector('input')?.value ?? '')")
     screenshot(page, "streamlit_gan_unconditional", full_page=False)
+
+
+def test_the_gan_page_plays_the_default_generators_timeline_and_its_slider_moves_through_it(page):
+    from core.gan.timeline import frame_caption
+
+    t = GAN.timeline(GAN.default())
+    if t is None:
+        pytest.skip("the default generator recorded no timeline")
+    _open(page, GAN.tab)
+    page.get_by_text(GAN.label(GAN.default()), exact=True).click()
+    page.get_by_role("tab", name="Watch it learn").click()
+    page.get_by_text(GAN.timeline_note(GAN.default())[:40], exact=False).wait_for(timeout=60_000)
+    page.get_by_text(frame_caption(t, len(t) - 1)).wait_for(timeout=60_000)
+    page.get_by_text("The whole timeline, looping").wait_for(timeout=60_000)
+    # Home on the focused slider: the first point of training, drawn again.
+    page.get_by_test_id("stSlider").filter(has_text="Point of training").get_by_role("slider").press("Home")
+    page.get_by_text(frame_caption(t, 0)).wait_for(timeout=60_000)
+    screenshot(page, "streamlit_gan_timeline", full_page=False)
