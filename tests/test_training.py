@@ -71,6 +71,18 @@ def test_a_run_stopped_and_continued_ends_with_the_weights_of_an_unbroken_run(hr
     assert [i["from_step"] for i in json.loads((broken / "run.json").read_text())["invocations"]] == [0, 5]
 
 
+def test_a_continuation_notes_its_overrides_once_with_their_new_values(hr_folder, tmp_path):
+    run, threads = tmp_path / "run", torch.get_num_threads()
+    train_sr.main(_fit_args(hr_folder, run, 4, "--threads", "1", "--eval-every", "100", "--stop-at-step", "2"))
+    try:
+        train_sr.main(["continue", str(run), "--threads", "2", "--quiet"])
+        assert torch.get_num_threads() == 2  # the override took effect
+    finally:
+        torch.set_num_threads(threads)
+    command = json.loads((run / "run.json").read_text())["invocations"][-1]["command"]
+    assert command.count("--threads") == 1 and "--threads 2" in command, command
+
+
 def test_continue_with_steps_changes_the_runs_length_and_the_schedule_goes_on_from_its_learning_rate(
         hr_folder, tmp_path):
     run = tmp_path / "run"

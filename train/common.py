@@ -114,8 +114,8 @@ def continue_run(args: argparse.Namespace, module: str) -> None:
     overrides = {"--device": args.device, "--threads": args.threads, "--stop-after-minutes": args.stop_after_minutes,
                  "--stop-at-step": args.stop_at_step}
     for flag, value in overrides.items():
-        if value is not None:
-            argv += [flag, str(value)]
+        if value is not None:  # replaces the recorded value, so that the command noted for this sitting is exact
+            argv = set_flag(argv, flag, str(value))
     if args.quiet and "--quiet" not in argv:
         argv.append("--quiet")
     importlib.import_module(module).main(argv)
