@@ -2,12 +2,15 @@
 
 Reads a run folder's latest saved generator (the EMA one when the run keeps it) or a checkpoint, and prints
 the classifier-feature FID and conditional accuracy on `--n` samples and, with `--inception`, the Inception
-FID of `--inception-n` samples against the cached Inception features of the 10,000 test images (the same
-reference as the full evaluation, so only the sample count differs; FID is biased upwards at small n, so
-compare screens of the same n only: e.g. the shipped DCGAN scores 24.3 at 2,000 samples and 19.1 at 10,000).
+FID of `--inception-n` samples. Screens choose (which run to lengthen, which step to ship), so by default they
+never read the test set: the reference is a fixed, stratified 5,000 of the training images
+(`core.fashion.data.validation_split(labels, 5000)`, seed 0; their Inception features are cached). The
+full evaluation measures against the test set, once. `--reference test` compares with the 10,000 test
+images instead (what the screens quoted in README before 2026-12-01 used). FID is biased upwards at small
+n, so compare screens of the same n and reference only.
 
-    python -m bench.gan_screen checkpoints/gan/runs/cgan_aux03 --inception          # a run, as it stands
-    python -m bench.gan_screen checkpoints/gan/cgan.safetensors --inception          # a checkpoint
+    python -m bench.gan_screen checkpoints/gan/runs/cgan --inception                 # a run, as it stands
+    python -m bench.gan_screen checkpoints/gan/runs/cgan/model.safetensors --inception  # a checkpoint
 
 Nothing is written into cards: the numbers are for choosing what to train further, and the figures that
 README and cards quote come from `train.gan evaluate`.
@@ -22,14 +25,31 @@ from pathlib import Path
 import torch
 
 from core import checkpoints
-from core.fashion.data import load_split, to_input
-from core.gan.evaluate import cached_inception_features, evaluate_generator, generate, inception_features
+from core.fashion.data import load_split, to_input, validation_split
+from core.gan.evaluate import (
+    cached_inception_features,
+    classifier_features,
+    conditional_accuracy,
+    generate,
+    inception_features,
+)
 from core.gan.sample import Sampler
 from core.metrics import frechet_distance
 from core.training import read_state
 from train.gan import RECIPES
 
-REFERENCE_N = 10_000  # test images of the Inception reference (their features are cached)
+#: How many real images each reference holds: a stratified part of the training set, or the whole test set.
+REFERENCE_N = {"train": 5_000, "test": 10_000}
+
+
+def reference_images(which: str) -> tuple[str, torch.Tensor]:
+    """(cache name, images in [0, 1]) of the screen's real reference: fixed by construction."""
+    n = REFERENCE_N[which]
+    x, y = load_split(which == "train")
+    if which == "train":
+        _, idx = validation_split(y, n)  # stratified, seeded: the same 5,000 images every time
+        return f"fashion_mnist_train_stratified_{n}", to_input(x[idx])
+    return f"fashion_mnist_test_{n}", to_input(x[:n])
 
 
 def run_sampler(run_dir: Path) -> tuple[Sampler, int]:
@@ -52,6 +72,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--n", type=int, default=5000, help="samples for the classifier-feature FID and class accuracy")
     p.add_argument("--inception", action="store_true", help="also the Inception FID of --inception-n samples")
     p.add_argument("--inception-n", type=int, default=2000, help="samples for the Inception screen")
+    p.add_argument("--reference", choices=sorted(REFERENCE_N), default="train",
+                   help="real images to compare with: 5,000 stratified training images (default) or the 10,000 test images")
     p.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -60,15 +82,17 @@ def main(argv: list[str] | None = None) -> None:
     else:
         model, card = checkpoints.load_checkpoint(args.source, task="gan")
         sampler, step = Sampler(model, card), card.get("training", {}).get("steps")
-    m = evaluate_generator(sampler, n=args.n)
-    out = {"source": str(args.source), "step": step, "n": args.n, "fid_classifier": m["fid_classifier"]}
+    name, real_x = reference_images(args.reference)
+    fake_f, _ = classifier_features(generate(sampler, args.n))
+    out = {"source": str(args.source), "step": step, "n": args.n, "reference": f"{args.reference} {len(real_x)}",
+           "fid_classifier": round(frechet_distance(fake_f, classifier_features(real_x)[0]), 3)}
     if sampler.conditional:
-        out["conditional_accuracy"] = m["conditional_accuracy"]
+        per = conditional_accuracy(sampler, args.n)
+        out["conditional_accuracy"] = round(sum(per.values()) / len(per), 4)
     if args.inception:
-        test_x, _ = load_split(False)
-        real = cached_inception_features(f"fashion_mnist_test_{REFERENCE_N}", to_input(test_x[:REFERENCE_N]))
+        real = cached_inception_features(name, real_x)
         fake = inception_features(generate(sampler, args.inception_n))
-        out[f"fid_inception_{args.inception_n}_vs_test_{REFERENCE_N}"] = round(frechet_distance(fake, real), 2)
+        out[f"fid_inception_{args.inception_n}_vs_{args.reference}_{len(real_x)}"] = round(frechet_distance(fake, real), 2)
     print(json.dumps(out))
 
 

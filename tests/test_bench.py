@@ -9,6 +9,7 @@ import pytest
 
 import bench
 from bench.timing import best_seconds, median_seconds
+from core.fashion.data import DEBIAN_DIR
 
 MODULES = sorted(m.name for m in pkgutil.iter_modules(bench.__path__))
 
@@ -35,3 +36,29 @@ def test_timers_measure_the_call_and_skip_the_warm_up():
     assert len(calls) == 4
     calls.clear()
     assert 0.004 < median_seconds(sleep_first_long, 3) < 0.4
+
+
+@pytest.mark.skipif(not DEBIAN_DIR.is_dir(), reason="needs Fashion-MNIST (make setup installs it)")
+def test_the_gan_screen_chooses_on_training_images_and_ranks_generators(capsys):
+    """Screens choose what to train and ship, so by default they compare with a fixed, stratified part of the
+    training set, never the test set; and they rank the smooth conditional GAN above the noisy 2014 GAN."""
+    import json
+
+    import torch
+
+    from bench import gan_screen
+    from core.fashion.data import load_split, to_input, validation_split
+
+    name, ref = gan_screen.reference_images("train")
+    train_x, train_y = load_split(True)
+    # the documented images: the stratified, seeded 5,000 of `validation_split` (tested in test_fashion.py)
+    assert torch.equal(ref, to_input(train_x[validation_split(train_y, 5000)[1]]))
+    assert torch.equal(gan_screen.reference_images("train")[1], ref) and "train" in name
+
+    scores = {}
+    for model in ("cgan", "gan"):
+        gan_screen.main([f"checkpoints/gan/{model}.safetensors", "--n", "300"])
+        scores[model] = json.loads(capsys.readouterr().out)
+        assert scores[model]["reference"] == "train 5000"
+    assert scores["cgan"]["fid_classifier"] < scores["gan"]["fid_classifier"] / 3
+    assert scores["cgan"]["conditional_accuracy"] > 0.9 and "conditional_accuracy" not in scores["gan"]
