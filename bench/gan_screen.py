@@ -87,8 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     out = {"source": str(args.source), "step": step, "n": args.n, "reference": f"{args.reference} {len(real_x)}",
            "fid_classifier": round(frechet_distance(fake_f, classifier_features(real_x)[0]), 3)}
     if sampler.conditional:
-        per = conditional_accuracy(sampler, args.n)
-        out["conditional_accuracy"] = round(sum(per.values()) / len(per), 4)
+        out["conditional_accuracy"], _ = conditional_accuracy(sampler, args.n)
     if args.inception:
         real = cached_inception_features(name, real_x)
         fake = inception_features(generate(sampler, args.inception_n))

@@ -110,16 +110,15 @@ def evaluate_generator(sampler: Sampler, n: int = 10_000, data: Path | None = No
         fake_i = cached_inception_features(f"samples_{key}_{n}", fake) if key else inception_features(fake)
         metrics["fid_inception"] = round(frechet_distance(fake_i, real_i), 2)
     if sampler.conditional:
-        per = conditional_accuracy(sampler, n)
-        metrics["conditional_accuracy"] = round(sum(per.values()) / len(per), 4)
-        metrics["conditional_accuracy_per_class"] = per
+        metrics["conditional_accuracy"], metrics["conditional_accuracy_per_class"] = conditional_accuracy(sampler, n)
     return metrics
 
 
-def conditional_accuracy(sampler: Sampler, n: int) -> dict[str, float]:
-    """Per class: the share of n/10 samples asked for class k that our classifier puts in class k (fixed seeds)."""
+def conditional_accuracy(sampler: Sampler, n: int) -> tuple[float, dict[str, float]]:
+    """The class mean and, per class, the share of n/10 samples asked for class k that our classifier puts in class k
+    (fixed seeds)."""
     per = {}
     for k, c in enumerate(CLASSES):
         _, pred = classifier_features(generate(sampler, max(n // 10, 1), label=k, seed=100_000 * (k + 1)))
         per[c] = round(float((pred == k).float().mean()), 4)
-    return per
+    return round(sum(per.values()) / len(per), 4), per
