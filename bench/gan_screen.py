@@ -10,7 +10,7 @@ images instead (what the screens quoted in README before 2026-12-01 used). FID i
 n, so compare screens of the same n and reference only.
 
     python -m bench.gan_screen checkpoints/gan/runs/cgan --inception                 # a run, as it stands
-    python -m bench.gan_screen checkpoints/gan/cgan.safetensors --inception  # a checkpoint
+    python -m bench.gan_screen checkpoints/gan/cgan.safetensors --inception         # a checkpoint
 
 Nothing is written into cards: the numbers are for choosing what to train further, and the figures that
 README and cards quote come from `train.gan evaluate`.
