@@ -24,8 +24,8 @@ from pathlib import Path
 
 import torch
 
-from core import checkpoints
 from core.fashion.data import load_split, to_input, validation_split
+from core.fashion.task import TASK as FASHION
 from core.gan.evaluate import (
     cached_inception_features,
     classifier_features,
@@ -33,8 +33,9 @@ from core.gan.evaluate import (
     generate,
     inception_features,
 )
-from core.gan.sample import Sampler
+from core.gan.sample import Sampler, open_generator
 from core.metrics import frechet_distance
+from core.registry import build_model
 from core.training import read_state
 from train.gan import RECIPES
 
@@ -59,7 +60,7 @@ def run_sampler(run_dir: Path) -> tuple[Sampler, int]:
     fit.add_argument("--width", type=int)
     run, _ = fit.parse_known_args(json.loads((run_dir / "run.json").read_text())["argv"][1:])
     g_args = {**RECIPES[run.arch]["g"], **({"width": run.width} if run.width else {})}
-    model = checkpoints.build_model(run.arch, **g_args)
+    model = build_model(run.arch, **g_args)
     state = read_state(run_dir / "weights.safetensors")
     model.load_state_dict(state["models"]["G_ema" if "G_ema" in state["models"] else "G"])
     return Sampler(model, {"name": run_dir.name}), int(state["loop"]["step"])
@@ -80,14 +81,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.source.is_dir():
         sampler, step = run_sampler(args.source)
     else:
-        model, card = checkpoints.load_checkpoint(args.source, task="gan")
-        sampler, step = Sampler(model, card), card.get("training", {}).get("steps")
+        sampler = open_generator(args.source)
+        step = sampler.card.get("training", {}).get("steps")
+    judge = FASHION.load(FASHION.default())
     name, real_x = reference_images(args.reference)
-    fake_f, _ = classifier_features(generate(sampler, args.n))
+    fake_f, _ = classifier_features(generate(sampler, args.n), judge)
     out = {"source": str(args.source), "step": step, "n": args.n, "reference": f"{args.reference} {len(real_x)}",
-           "fid_classifier": round(frechet_distance(fake_f, classifier_features(real_x)[0]), 3)}
+           "fid_classifier": round(frechet_distance(fake_f, classifier_features(real_x, judge)[0]), 3)}
     if sampler.conditional:
-        out["conditional_accuracy"], _ = conditional_accuracy(sampler, args.n)
+        out["conditional_accuracy"], _ = conditional_accuracy(sampler, judge, args.n)
     if args.inception:
         real = cached_inception_features(name, real_x)
         fake = inception_features(generate(sampler, args.inception_n))

@@ -21,6 +21,7 @@ from bench.timing import median_seconds
 from core.gan.explore import latents_npy, to_gif, to_grid
 from core.gan.latent import latents
 from core.gan.sample import available, load_generator
+from core.registry import build_model
 
 
 def images_per_s(sampler, device: str, batch: int, runs: int) -> float:
@@ -53,14 +54,13 @@ def demo_interpolate(sampler, steps: int = 10) -> None:
 
 
 def train_step_seconds(width: int, channels_last: bool, runs: int, batch: int = 64) -> float:
-    from core import checkpoints
     from core.gan.models import DISCRIMINATORS
     from train.gan import RECIPES, adversarial_step
 
     recipe = RECIPES["cgan"]
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     torch.manual_seed(0)
-    g = checkpoints.build_model("cgan", **{**recipe["g"], "width": width}).to(memory_format=fmt)
+    g = build_model("cgan", **{**recipe["g"], "width": width}).to(memory_format=fmt)
     d = DISCRIMINATORS["cgan"](**{**recipe["d"], "width": width}).to(memory_format=fmt)
     opt_g = torch.optim.Adam(g.parameters(), recipe["lr_g"], betas=recipe["betas"])
     opt_d = torch.optim.Adam(d.parameters(), recipe["lr_d"], betas=recipe["betas"])

@@ -10,17 +10,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
-import inspect
+import importlib.util
 import json
 import os
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
+
+from core.registry import UnknownArchitecture, build_model, registered
 
 #: Shipped checkpoints; `PAPER_TO_DEMO_CHECKPOINTS` points the whole suite at another folder of the same layout.
 CHECKPOINT_DIR = Path(os.environ.get("PAPER_TO_DEMO_CHECKPOINTS", Path(__file__).resolve().parent.parent / "checkpoints"))
@@ -29,7 +30,6 @@ FORMAT = "paper-to-demo/1"
 #: checkpoint it started from: the card panel shows it as "Started from").
 PAPER_INIT = "paper initialisation"
 
-_REGISTRY: dict[str, Callable[..., torch.nn.Module]] = {}
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,37 +45,6 @@ def display_path(path: Path) -> str:
         if path.is_relative_to(root):
             return prefix + path.relative_to(root).as_posix()
     return path.name
-
-
-def register_model(arch: str) -> Callable:
-    """Class decorator: make `arch` buildable from a card (`build_model(arch, **config)`), and have every instance
-    record the arguments it was built with, defaults filled in, as `model.init_config` (in the spirit of
-    diffusers' `register_to_config`): the card's `config` is taken from the model, never written by hand."""
-
-    def wrap(ctor: type[torch.nn.Module]) -> type[torch.nn.Module]:
-        init = ctor.__init__
-        signature = inspect.signature(init)
-
-        @functools.wraps(init)
-        def recording_init(self, *args: Any, **kwargs: Any) -> None:
-            bound = signature.bind(self, *args, **kwargs)
-            bound.apply_defaults()
-            init(self, *args, **kwargs)
-            self.init_config = {k: list(v) if isinstance(v, tuple) else v
-                                for k, v in bound.arguments.items() if k != "self"}
-
-        ctor.__init__ = recording_init
-        _REGISTRY[arch] = ctor
-        return ctor
-
-    return wrap
-
-
-def build_model(arch: str, **config: Any) -> torch.nn.Module:
-    """Construct a registered architecture with the card's arguments."""
-    if arch not in _REGISTRY:
-        raise CheckpointError(f"Unknown architecture '{arch}'. Known: {', '.join(sorted(_REGISTRY))}.")
-    return _REGISTRY[arch](**config)
 
 
 def sha256_file(path: Path) -> str:
@@ -172,11 +141,12 @@ def write_card(path: Path, card: dict[str, Any]) -> None:
     atomic_write_bytes(card_path(Path(path)), (json.dumps(card, indent=2) + "\n").encode())
 
 
-def load_checkpoint(path: Path, task: str | None = None) -> tuple[torch.nn.Module, dict[str, Any]]:
-    """Rebuild the model a checkpoint describes, in eval mode on the CPU: `(model, card)`.
+def verify(path: Path, task: str | None = None) -> dict[str, Any]:
+    """The card of the checkpoint at `path` once its weights match the card's sha256 (and its task is `task`).
 
-    Raises `CheckpointError` (naming the file) if the weights or card are missing, the sha256 does not
-    match, the file is not safetensors (pickles are refused, never opened), or `task` differs.
+    Raises `CheckpointError` naming the file if the weights or card are missing, the card is damaged, the task
+    differs, or the sha256 does not match. The hash is computed once per version of the file (its size and
+    modification time): asking again costs a `stat`.
     """
     path = Path(path).with_suffix(".safetensors")
     if not path.is_file():
@@ -184,18 +154,40 @@ def load_checkpoint(path: Path, task: str | None = None) -> tuple[torch.nn.Modul
     card = read_card(path)
     if task is not None and card.get("task") != task:
         raise CheckpointError(f"'{path.name}' is a '{card.get('task')}' checkpoint, not a '{task}' one.")
-    digest = sha256_file(path)
+    st = path.stat()
+    digest = _sha256_of_version(path.resolve(), st.st_size, st.st_mtime_ns)
     if digest != card.get("sha256"):
         raise CheckpointError(
             f"Checkpoint '{display_path(path)}' does not match its card (sha256 {digest[:12]}… != "
             f"{str(card.get('sha256'))[:12]}…): the file is corrupt or was modified."
         )
+    return card
+
+
+@functools.lru_cache(maxsize=256)
+def _sha256_of_version(path: Path, size: int, mtime_ns: int) -> str:
+    return sha256_file(path)
+
+
+def load_checkpoint(path: Path, task: str | None = None) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """Rebuild the model a checkpoint describes, in eval mode on the CPU: `(model, card)`.
+
+    Raises `CheckpointError` (naming the file) for everything `verify` checks, if the file is not safetensors
+    (pickles are refused, never opened), or if its architecture is not registered (import the module that
+    defines it first: each task's inference module does).
+    """
+    path = Path(path).with_suffix(".safetensors")
+    card = verify(path, task)
     try:
         state = load_file(path)
     except (SafetensorError, OSError, ValueError) as e:
         raise CheckpointError(f"Checkpoint '{display_path(path)}' is not a valid safetensors file: {e}.") from e
-    _import_architectures(card.get("task"))
-    model = build_model(card["arch"], **card["config"])
+    if card["arch"] not in registered():
+        _import_models_of(card.get("task"))
+    try:
+        model = build_model(card["arch"], **card["config"])
+    except UnknownArchitecture as e:
+        raise CheckpointError(f"Checkpoint '{display_path(path)}': {e}") from e
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as e:
@@ -203,12 +195,14 @@ def load_checkpoint(path: Path, task: str | None = None) -> tuple[torch.nn.Modul
     return model.eval(), card
 
 
-def _import_architectures(task: str | None) -> None:
-    """Import the module where `task`'s architectures register themselves (named by the task's contract)."""
-    from core.tasks import TASK_PACKAGES
-
-    if f"core.{task}" in TASK_PACKAGES:
-        importlib.import_module(importlib.import_module(f"core.{task}.task").TASK.model_module)
+def _import_models_of(task: str | None) -> None:
+    """Import the model module of `task` by the layout's convention (`core/<task>/models.py` or `model.py`), so
+    that a bare `load_checkpoint` builds any shipped architecture. (Discovery by name,
+    as `core.tasks.tasks()` finds the tasks: the registry imports no model.)"""
+    for name in (f"core.{task}.models", f"core.{task}.model"):
+        if task and str(task).isidentifier() and importlib.util.find_spec(f"core.{task}") and importlib.util.find_spec(name):
+            importlib.import_module(name)
+            return
 
 
 def shipped(task: str, name: str) -> Path:
@@ -250,15 +244,3 @@ def resolve(spec: str | os.PathLike, default_name: str) -> Path:
     if len(parts) in (2, 3) and all(parts):
         return hub_download("/".join(parts[:2]), parts[2] if len(parts) == 3 else default_name)
     raise CheckpointError(f"'{text}' is neither a shipped model, a .safetensors file, nor a Hub id 'owner/repo[/name]'.")
-
-
-def locate(task: str, spec: str, names: dict[str, str], default_name: str, what: str) -> Path:
-    """Weights path for `spec`: a shipped name (a key of `names`), a `.safetensors` path or a Hub id.
-
-    Raises ValueError for a bare name that is not shipped, listing the choices.
-    """
-    if "/" in spec or spec.endswith(".safetensors"):
-        return resolve(spec, default_name)
-    if spec in names:
-        return shipped(task, spec)
-    raise ValueError(f"Unknown {what} '{spec}'. Choose one of: best, {', '.join(names)}, a path or a Hub id.")

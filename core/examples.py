@@ -37,23 +37,3 @@ def example_photo_files(folder: Path | None = None) -> list[Path]:
             example_photo(name).save(path)
         paths.append(path)
     return paths
-
-
-def fashion_example_files(folder: Path | None = None, count: int = 6) -> list[Path]:
-    """Fashion-MNIST test images rendered as phone photos (PNG), one per class; [] if the data is missing."""
-    from core.fashion.data import DataMissingError, load_split, render_as_photo
-
-    folder = Path(folder or Path(tempfile.gettempdir()) / "paper-to-demo-examples")
-    try:
-        images, labels = load_split(train=False)
-    except DataMissingError:
-        return []
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for k in range(min(count, 10)):
-        i = int((labels == k * 10 // min(count, 10)).nonzero()[0])
-        path = folder / f"fashion_test{i}.png"
-        if not path.is_file():
-            render_as_photo(images[i], seed=i).save(path)
-        paths.append(path)
-    return paths

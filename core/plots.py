@@ -5,13 +5,12 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: The cells' colour (matplotlib's "Blues" at its darkest), drawn with an opacity that grows with the rate
 #: (square root: a 5 % confusion still shows), so an empty cell shows the page's own background, light or dark.
@@ -27,9 +26,13 @@ def confusion_matrix_figure(matrix: Sequence[Sequence[int]], classes: Sequence[s
     """Row-normalised confusion matrix (rows: true class, columns: predicted) with the counts in the cells.
 
     `ink` colours the text and axes; `transparent` leaves the background unpainted (for dark pages)."""
+    # matplotlib is imported on first use, not with the module: it costs ~0.4 s of every app's start-up.
+    from matplotlib.figure import Figure
+
     m = np.asarray(matrix, dtype=float)
     norm = m / np.clip(m.sum(1, keepdims=True), 1, None)
-    fig, ax = plt.subplots(figsize=(5.2, 4.9), dpi=100)
+    fig = Figure(figsize=(5.2, 4.9), dpi=100)
+    ax = fig.subplots()
     if transparent:
         fig.patch.set_alpha(0)
         ax.patch.set_alpha(0)
@@ -59,11 +62,12 @@ def confusion_matrix_svg(matrix: Sequence[Sequence[int]], classes: Sequence[str]
     """The confusion matrix as inline SVG markup for a web page: vector (sharp at any size), transparent, its
     text and axes in the page's text colour (`currentColor`), so it reads in light and dark themes alike.
     The <svg> scales to its container's width."""
+    import matplotlib  # on first use, as in confusion_matrix_figure
+
     fig = confusion_matrix_figure(matrix, classes, title, ink=_INK, transparent=True)
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none"}):  # real text: sharp, selectable, theme-coloured
         fig.savefig(buf, format="svg")
-    plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE: this goes inside HTML
     svg = svg.replace(_INK, "currentColor")

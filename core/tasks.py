@@ -1,24 +1,31 @@
 """One contract for every demo task, stated once: the apps, the export and the tests build from `tasks()`.
 
-A task (upscaling, classification, GAN) is a `Task`: its variants registered once (name -> title, paper,
-config), what is shipped, loading by name, the default, a picker label with the measured metrics, and the
-text a tab shows. Each task package (`core.sr`, `core.fashion`, `core.gan`) implements it in its `task`
-module as `TASK`; the "what the demo shows" functions (`core.sr.compare.compare`, `core.fashion.predict.classify`,
-`core.gan.explore.show_samples`, ...) live beside it. Adding a demo: a package with a `task` module, one line
-in `TASK_PACKAGES`, a Gradio tab `demos/tabs/<key>.py` and a Streamlit page `demos/st_pages/<key>.py`.
+The contract's unit is one shipped checkpoint, an `Entry`: its name (the file stem, what a picker passes), its
+variant (title, paper, architecture, config), its card read without the weights, and its facets (what a picker
+filters on, e.g. `{"scale": 2}`). A task (`core/<key>/task.py`, a `Task` named `TASK`) supplies only its
+variants, its texts, how to open a checkpoint (`open`), its facets, its metric labels and its ranking; listing,
+labels, the default, loading (one cache keyed by sha256) and the card text are implemented once, here.
+
+Adding a demo: a package `core/<key>/` with a `task` module, a Gradio tab `demos/tabs/<key>.py`, a Streamlit page
+`demos/st_pages/<key>.py` and a trainer `train/<key>.py`; `tasks()` finds the package by itself.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
+import pkgutil
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import core
 from core import checkpoints
+from core.imaging import ImageInputError
 
-#: The demo tasks, in the order the apps show them.
-TASK_PACKAGES = ("core.sr", "core.fashion", "core.gan")
+#: Errors a visitor can act on: the apps show them as a message, never as a traceback.
+USER_ERRORS = (ImageInputError, checkpoints.CheckpointError, ValueError)
 
 
 @dataclass(frozen=True)
@@ -32,12 +39,12 @@ class Paper:
 
 @dataclass(frozen=True)
 class Variant:
-    """One model of a task, registered once: its picker value, title, paper and constructor arguments."""
+    """One model of a task, registered once: its name, title, paper, architecture and constructor arguments."""
 
-    name: str  # the checkpoint name stem and picker value, e.g. "resnet", "cgan", "fsrcnn-s"
+    name: str  # "resnet", "cgan", "fsrcnn-s": what a card's `variant` says
     title: str  # "Small ResNet (strong)"
     paper: Paper
-    arch: str = ""  # the registered architecture (core.checkpoints.register_model); default: `name`
+    arch: str = ""  # the registered architecture (core.registry); default: `name`
     config: dict[str, Any] = field(default_factory=dict)  # constructor arguments beyond the defaults
 
     @property
@@ -45,85 +52,141 @@ class Variant:
         return self.arch or self.name
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One shipped checkpoint, as a picker lists it: read from its card alone (the weights load on first use)."""
+
+    name: str  # the file stem and the picker's value, e.g. "fsrcnn_x2", "resnet"
+    path: Path  # the weights
+    variant: Variant | None  # None where the card names no registered variant
+    card: dict[str, Any] | None  # None where the card is damaged (`problem` says why)
+    facets: dict[str, Any] = field(default_factory=dict)
+    problem: str = ""
+
+    @property
+    def title(self) -> str:
+        if self.card and self.card.get("title"):
+            return self.card["title"]
+        return self.variant.title if self.variant else self.name
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return (self.card or {}).get("metrics", {})
+
+
 class Task:
-    """The contract every demo task implements (subclasses set the class attributes and `label`)."""
+    """The contract every demo task implements: subclasses set the class attributes and `open`."""
 
     key: str  # checkpoints/<key>/, demos/tabs/<key>.py, demos/st_pages/<key>.py
+    order: int  # where the apps show it, smallest first
     tab: str  # the tab and page title, e.g. "Upscale"
     icon: str  # a Material icon name for the Streamlit navigation
     heading: str  # the tab's heading
     intro: str  # the tab's introduction (Markdown), the same in both apps
     picker: str  # the model picker's label
-    model_module: str  # the module whose classes register the architectures
+    what: str  # what one model is called in messages: "upscaler", "classifier", "generator"
     variants: dict[str, Variant]  # registry, oldest / simplest first
 
-    # ------------------------------------------------------------- what is shipped
-    def shipped(self) -> list[str]:
-        """Names of the shipped checkpoints (with a card) of this task, sorted."""
-        return checkpoints.list_shipped(self.key)
-
-    def available(self) -> list[str]:
-        """The variants that can be picked, in registry order."""
-        have = set(self.shipped())
-        return [v for v in self.variants if v in have]
-
-    def default(self) -> str:
-        """The variant a tab opens with."""
+    # ------------------------------------------------------------- what a task supplies
+    def open(self, path: Path) -> Any:
+        """The loaded model of the checkpoint at `path` (an Upscaler, Classifier, Sampler): uncached."""
         raise NotImplementedError
 
-    def first_loadable(self, preferred: list[str]) -> str | None:
-        """The first of `preferred` that loads: a damaged checkpoint is never the default."""
-        for name in preferred:
-            try:
-                self.load(name)
-                return name
-            except (checkpoints.CheckpointError, ValueError):
-                continue
-        return None
-
-    def load(self, name: str) -> Any:
-        """The loaded model of a variant (cached by the task's loader)."""
-        raise NotImplementedError
-
-    def card(self, name: str) -> dict[str, Any]:
-        return self.load(name).card
-
-    def title(self, name: str) -> str:
-        v = self.variants.get(name)
-        return v.title if v else name
-
-    def label(self, name: str) -> str:
-        """The picker label: the title with the measured metrics, or '(unavailable: why)'."""
-        try:
-            metrics = self.card(name).get("metrics", {})
-        except (checkpoints.CheckpointError, ValueError):
-            return f"{self.title(name)} (unavailable)"
-        return " · ".join([self.title(name), *self.metric_labels(metrics)])
+    def facets(self, card: dict[str, Any]) -> dict[str, Any]:
+        """What a picker filters this checkpoint by, from its card (e.g. `{"scale": 2}`)."""
+        return {}
 
     def metric_labels(self, metrics: dict[str, Any]) -> list[str]:
+        """The measured metrics a picker label shows, e.g. `["95.2 %"]`."""
         return []
 
-    def choices(self) -> list[tuple[str, str]]:
-        """(label, name) pairs for a model picker: only what is shipped."""
-        return [(self.label(n), n) for n in self.available()]
+    def rank(self, entry: Entry) -> Any:
+        """Sort key of the default's ranking (smallest first); by default the variants' registry order."""
+        return self._variant_order(entry)
 
-    def card_file(self, name: str, **at: Any) -> str:
-        """Where a variant's card lies, relative to the repository."""
-        return checkpoints.display_path(checkpoints.card_path(checkpoints.shipped(self.key, name)))
+    # ------------------------------------------------------------- what is shipped
+    def entries(self, **facets: Any) -> list[Entry]:
+        """The shipped checkpoints (those with a card) whose facets include `facets`, in registry order."""
+        folder = checkpoints.CHECKPOINT_DIR / self.key
+        found = [self._entry(p.with_suffix(".safetensors")) for p in folder.glob("*.json")] if folder.is_dir() else []
+        found.sort(key=lambda e: (self._variant_order(e), sorted(e.facets.items()), e.name))
+        return [e for e in found if all(e.facets.get(k) == v for k, v in facets.items())]
 
-    def card_markdown(self, name: str, **at: Any) -> str:
-        """A model's card in a few lines of Markdown: what it is, what was measured, how it was trained and
-        evaluated, and where the full card lies. The same text in both apps. `at`: e.g. `scale=` for SR."""
+    def entry(self, name: str) -> Entry:
+        """The shipped checkpoint `name`; ValueError listing the choices when there is none."""
+        path = checkpoints.shipped(self.key, name)
+        if "/" in name or not checkpoints.card_path(path).is_file():
+            choices = ", ".join(e.name for e in self.entries()) or "none"
+            raise ValueError(f"Unknown {self.what} '{name}'. Shipped: {choices}.")
+        return self._entry(path)
+
+    def names(self, **facets: Any) -> list[str]:
+        return [e.name for e in self.entries(**facets)]
+
+    def default(self, **facets: Any) -> str | None:
+        """The first by the task's ranking whose weights verify (a damaged file is never the default); the first
+        entry when none does; None when nothing is shipped."""
+        ranked = sorted((e for e in self.entries(**facets) if e.card), key=self.rank)
+        for e in ranked:
+            try:
+                checkpoints.verify(e.path, self.key)
+                return e.name
+            except checkpoints.CheckpointError:
+                continue
+        have = self.names(**facets)
+        return have[0] if have else None
+
+    def counterpart(self, name: str | None, **facets: Any) -> str | None:
+        """The checkpoint of `name`'s variant that has `facets` (e.g. the same model at another scale), else the
+        default there."""
+        variant = self._variant_name(name)
+        same = [e.name for e in self.entries(**facets) if e.variant and e.variant.name == variant]
+        return same[0] if same else self.default(**facets)
+
+    def load(self, name: str) -> Any:
+        """The loaded model of a shipped name, a `.safetensors` path or a Hub id `owner/repo[/name]`: verified
+        against its card, opened once and cached by sha256. Raises CheckpointError or ValueError (naming the
+        file or the choices)."""
+        if "/" in name or name.endswith(".safetensors"):
+            path = checkpoints.resolve(name, self.default() or name)
+        else:
+            path = self.entry(name).path
+        card = checkpoints.verify(path, self.key)
+        return _opened(self, card["sha256"], Path(path).resolve())
+
+    # ------------------------------------------------------------- what a picker and a card panel show
+    def title(self, name: str) -> str:
         try:
-            card = self.card(name, **at)
-        except (checkpoints.CheckpointError, ValueError) as e:
-            return f"**{self.title(name)}**: unavailable ({e})"
+            return self.entry(name).title
+        except ValueError:
+            v = self.variants.get(name)
+            return v.title if v else name
+
+    def label(self, name: str) -> str:
+        """The picker label: the title with the measured metrics, or '(unavailable)' when the checkpoint does not
+        verify (a damaged card or weights)."""
+        e = self.entry(name)
+        try:
+            checkpoints.verify(e.path, self.key)
+        except checkpoints.CheckpointError:
+            return f"{e.title} (unavailable)"
+        return " · ".join([e.title, *self.metric_labels(e.metrics)])
+
+    def choices(self, **facets: Any) -> list[tuple[str, str]]:
+        """(label, name) pairs for a model picker: only what is shipped (with `facets`)."""
+        return [(self.label(e.name), e.name) for e in self.entries(**facets)]
+
+    def card_markdown(self, name: str) -> str:
+        """A model's card in a few lines of Markdown: what it is, what was measured, how it was trained and
+        evaluated, and where the full card lies. The same text in both apps."""
+        e = self.entry(name)
+        if e.card is None:
+            return f"**{e.title}**: unavailable ({e.problem})"
+        card, v = e.card, e.variant
         training, evaluation = card.get("training", {}), card.get("evaluation", {})
-        v = self.variants.get(name)
-        lines = [f"**{card.get('title', self.title(name))}** · {card.get('parameters', 0):,} parameters"
+        lines = [f"**{e.title}** · {card.get('parameters', 0):,} parameters"
                  + (f" · paper: {v.paper.markdown()}" if v else "")]
-        measured = self.metric_labels(card.get("metrics", {}))
-        if measured:
+        if measured := self.metric_labels(e.metrics):
             lines.append("- Measured: " + " · ".join(measured))
         for what, text in (card.get("data") or {}).items():
             lines.append(f"- Data ({what}): {text}")
@@ -136,9 +199,13 @@ class Task:
             lines.append(f"- Started from: {training['init']}")
         if evaluation.get("command"):
             lines.append(f"- Evaluated: `{evaluation['command']}`")
-        lines.append(f"- Full card: `{self.card_file(name, **at)}` (sha256 of the weights "
-                     f"`{str(card.get('sha256', '?'))[:16]}…`)")
+        lines.append(f"- Full card: `{checkpoints.display_path(checkpoints.card_path(e.path))}` (sha256 of the "
+                     f"weights `{str(card.get('sha256', '?'))[:16]}…`)")
         return "\n".join(lines)
+
+    def papers(self) -> list[Paper]:
+        """The papers behind this task's variants, each once, in registry order."""
+        return list(dict.fromkeys(v.paper for v in self.variants.values()))
 
     def papers_line(self) -> str:
         """'Papers: [citation](url) · ...' (Markdown), as both apps show it under the introduction."""
@@ -147,9 +214,44 @@ class Task:
     def nothing_shipped(self) -> str:
         return f"No {self.tab} checkpoint is shipped in `checkpoints/{self.key}/`."
 
-    def papers(self) -> list[Paper]:
-        """The papers behind this task's variants, each once, in registry order."""
-        return list(dict.fromkeys(v.paper for v in self.variants.values()))
+    # ------------------------------------------------------------- reading a card
+    def _entry(self, path: Path) -> Entry:
+        try:
+            card = checkpoints.read_card(path)
+        except checkpoints.CheckpointError as e:
+            return Entry(path.stem, path, self.variants.get(path.stem), None, problem=str(e))
+        variant = self.variants.get(card.get("variant", ""))
+        return Entry(path.stem, path, variant, card, self.facets(card))
+
+    def _variant_name(self, name: str | None) -> str | None:
+        try:
+            e = self.entry(name) if name else None
+        except ValueError:
+            return None
+        return e.variant.name if e and e.variant else None
+
+    def _variant_order(self, entry: Entry) -> int:
+        names = list(self.variants)
+        return names.index(entry.variant.name) if entry.variant else len(names)
+
+
+@functools.lru_cache(maxsize=32)
+def _opened(task: Task, sha256: str, path: Path) -> Any:
+    """The one cache of loaded models: a checkpoint is opened once per content (sha256) and file."""
+    return task.open(path)
+
+
+def clear_caches() -> None:
+    """Forget every loaded model (for tests that change the checkpoint folder)."""
+    _opened.cache_clear()
+
+
+@functools.cache
+def tasks() -> tuple[Task, ...]:
+    """Every demo task, in the order the apps show them: each package `core/<key>/` with a `task` module."""
+    found = [importlib.import_module(f"core.{m.name}.task").TASK for m in pkgutil.iter_modules(core.__path__)
+             if m.ispkg and importlib.util.find_spec(f"core.{m.name}.task") is not None]
+    return tuple(sorted(found, key=lambda t: t.order))
 
 
 def task(key: str) -> Task:
@@ -158,12 +260,6 @@ def task(key: str) -> Task:
         if t.key == key:
             return t
     raise KeyError(f"No task '{key}'. Tasks: {', '.join(t.key for t in tasks())}.")
-
-
-@functools.cache
-def tasks() -> tuple[Task, ...]:
-    """Every demo task, in the order the apps show them."""
-    return tuple(importlib.import_module(f"{p}.task").TASK for p in TASK_PACKAGES)
 
 
 def suite_intro() -> str:

@@ -17,17 +17,16 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 from PIL import Image, ImageDraw, ImageOps
 
 from core.examples import example_photo
-from core.fashion import CLASSES
+from core.fashion.data import CLASSES
 from core.fashion.task import TASK as FASHION
-from core.gan.explore import to_gif, to_grid
+from core.gan.render import to_gif, to_grid
 from core.gan.task import TASK as GAN
 from core.imaging import open_image
 from core.plots import confusion_matrix_figure
-from core.sr.compare import compare, detail_box, zoom_panel
+from core.sr.compare import compare, detail_box, tile_row, zoom_panel
 from core.sr.task import TASK as SR
 
 
@@ -39,17 +38,14 @@ def _row(images: dict[str, Image.Image], height: int, box: tuple[int, int, int, 
         tile = im.resize((round(im.width * f), height), Image.BICUBIC)
         ImageDraw.Draw(tile).rectangle([round(v * f) for v in box], outline=(230, 30, 30), width=3)
         tiles.append(tile)
-    row = Image.new("RGB", (sum(t.width for t in tiles) + 6 * (len(tiles) - 1), height), "white")
-    x = 0
-    for t in tiles:
-        row.paste(t, (x, 0))
-        x += t.width + 6
-    return row
+    return tile_row(tiles)
 
 
-def sr_panel(img: Image.Image, scale: int, arch: str) -> tuple[Image.Image, str]:
-    """Bicubic | FSRCNN | ground truth, full and zoomed on the most detailed spot, and its caption."""
-    c = compare(img, scale, arch, ground_truth=True)
+def sr_panel(img: Image.Image, name: str) -> tuple[Image.Image, str]:
+    """Bicubic | FSRCNN (the shipped upscaler `name`) | ground truth, full and zoomed on the most detailed spot,
+    and its caption."""
+    c = compare(img, SR.load(name), ground_truth=True)
+    scale = c.scale
     images = {"Bicubic": c.bicubic, "FSRCNN": c.fsrcnn, "Ground truth": c.ground_truth}
     box = detail_box(c.bicubic, 48 * scale // 2)
     zoom = zoom_panel(images, box, 300)
@@ -65,13 +61,16 @@ def sr_panel(img: Image.Image, scale: int, arch: str) -> tuple[Image.Image, str]
 
 def training_curves(runs: Path, out: Path) -> list[Path]:
     """One PNG per run directory holding a log.csv: every logged series against the step."""
+    from matplotlib.figure import Figure  # on first use: matplotlib costs ~0.4 s of the apps' start-up
+
     written = []
     for log in sorted(runs.glob("*/log.csv")):
         series: dict[str, list[tuple[int, float]]] = defaultdict(list)
         with open(log) as f:
             for row in csv.DictReader(f):
                 series[f"{row['split']}: {row['name']}"].append((int(row["step"]), float(row["value"])))
-        fig, axes = plt.subplots(1, len(series), figsize=(4.2 * len(series), 3.2), squeeze=False)
+        fig = Figure(figsize=(4.2 * len(series), 3.2))
+        axes = fig.subplots(1, len(series), squeeze=False)
         for ax, (name, pts) in zip(axes[0], sorted(series.items()), strict=True):
             ax.plot(*zip(*pts, strict=True))
             ax.set_title(name)
@@ -80,7 +79,6 @@ def training_curves(runs: Path, out: Path) -> list[Path]:
         fig.tight_layout()
         path = out / f"curves_{log.parent.name}.png"
         fig.savefig(path)
-        plt.close(fig)
         written.append(path)
     return written
 
@@ -92,8 +90,8 @@ def summary(sections: list[str]) -> str:
 def sr_summary() -> str:
     rows = ["## Super-resolution (PSNR dB / SSIM on Y, scale px shaved)", "",
             "| model | set | bicubic | model |", "|---|---|---|---|"]
-    for arch, scale in sorted(SR.pairs(), key=lambda a: (a[1], a[0])):
-        card = SR.card(arch, scale)
+    for e in sorted(SR.entries(), key=lambda e: (e.facets["scale"], e.name)):
+        card = e.card or {"title": f"{e.title} (unavailable)"}
         for name, m in card.get("metrics", {}).items():
             rows.append(f"| {card['title']} | {name} | {m['bicubic_psnr']:.2f} / {m['bicubic_ssim']:.4f} "
                         f"| {m['psnr']:.2f} / {m['ssim']:.4f} |")
@@ -104,8 +102,11 @@ def fashion_summary() -> str:
     rows = ["## Fashion-MNIST classification", "",
             "| model | parameters | test accuracy | single view | ms / image (CPU) | images/s (batch 256) |",
             "|---|---|---|---|---|---|"]
-    for arch in FASHION.available():
-        c = FASHION.card(arch)
+    for e in FASHION.entries():
+        if e.card is None:
+            rows.append(f"| {e.title} (unavailable) | | | | | |")
+            continue
+        c = e.card
         m = c["metrics"]
         single = m.get("test_accuracy_single_view")
         rows.append(f"| {c['title']} | {c['parameters']:,} | {m['test_accuracy']:.2%} | "
@@ -118,8 +119,8 @@ def gan_summary(learner: str | None = None) -> str:
     """The GANs' measured table; with `learner`, a line on whose training the timeline GIF shows."""
     rows = ["## GANs", "", "| model | FID (classifier features) | its real-vs-real floor | Inception FID "
             "| class accuracy of conditional samples |", "|---|---|---|---|---|"]
-    for arch in GAN.available():
-        c = GAN.card(arch)
+    for e in GAN.entries():
+        c = e.card or {"title": f"{e.title} (unavailable)"}
         m = c.get("metrics", {})
         rows.append(f"| {c['title']} | {m.get('fid_classifier', '?')} | {m.get('fid_classifier_real_train_vs_test', '—')} "
                     f"| {m.get('fid_inception', '—')} | {m.get('conditional_accuracy', '—')} |")
@@ -138,31 +139,30 @@ def make_pack(out: Path, images: list[Path] | None = None, scale: int = 3, runs:
     say = progress or (lambda f, what: None)
     out.mkdir(parents=True, exist_ok=True)
     sections, written = [], []
-    if SR.pairs():
-        scale = scale if SR.available(scale) else SR.pairs()[0][1]
-        arch = SR.default(scale)
+    if SR.names():
+        scale = scale if SR.names(scale=scale) else SR.scales()[0]
+        name = SR.default(scale=scale)
         photos = [(p.stem, open_image(p)) for p in images] if images else \
             [(n, example_photo(n)) for n in ("chelsea", "coffee")]
         captions = []
-        for k, (name, img) in enumerate(photos):
+        for k, (photo, img) in enumerate(photos):
             say(0.6 * k / len(photos), f"Upscaling comparison {k + 1}/{len(photos)}")
-            panel, caption = sr_panel(img, scale, arch)
-            path = out / f"sr_{name}_x{scale}.png"
+            panel, caption = sr_panel(img, name)
+            path = out / f"sr_{photo}_x{scale}.png"
             panel.save(path)
             written.append(path)
             captions.append(f"- `{path.name}`: {caption}")
         sections += [sr_summary(), "SR panels:\n\n" + "\n".join(captions)]
-    if FASHION.available():
+    if FASHION.names():
         say(0.6, "Confusion matrices")
-        for arch in FASHION.available():
-            card = FASHION.card(arch)
+        for arch in FASHION.names():
+            card = FASHION.entry(arch).card
             fig = confusion_matrix_figure(card["metrics"]["confusion_matrix"], CLASSES, FASHION.confusion_title(arch))
             path = out / f"confusion_{arch}.png"
             fig.savefig(path, dpi=150)
-            plt.close(fig)
             written.append(path)
         sections.append(fashion_summary())
-    if GAN.available():
+    if GAN.names():
         say(0.75, "GAN samples")
         s = GAN.load(GAN.default())
         if s.conditional:

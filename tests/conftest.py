@@ -34,6 +34,23 @@ def client(gradio_url):
     return Client(gradio_url, verbose=False)
 
 
+@pytest.fixture()
+def checkpoint_copy(tmp_path, monkeypatch) -> Path:
+    """A copy of the shipped checkpoint folder that the whole suite reads for this test (damage it at will);
+    loaded models are forgotten before and after, so nothing loaded from the real folder answers for it."""
+    import shutil
+
+    import core.checkpoints as ck
+    from core.tasks import clear_caches
+
+    root = tmp_path / "checkpoints"
+    shutil.copytree(ck.CHECKPOINT_DIR, root, ignore=shutil.ignore_patterns("runs"))
+    monkeypatch.setattr(ck, "CHECKPOINT_DIR", root)
+    clear_caches()
+    yield root
+    clear_caches()
+
+
 @pytest.fixture(scope="session")
 def photo() -> Image.Image:
     """A real RGB photo (Chelsea the cat, 451x300)."""

@@ -13,20 +13,16 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from core.fashion import CLASSES
-from core.fashion.predict import available as classifiers
-from core.gan.sample import available as generators
-from core.sr import TASK as SR
+from core.fashion.data import CLASSES
+from core.fashion.task import TASK as FASHION
 from tests.corpus import CORPUS, Case
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_S = 120  # a hang fails the test instead of blocking the suite
 ENDPOINTS = {
-    "upscale": lambda f: (f, "x2", "fsrcnn", False),
+    "upscale": lambda f: (f, "x2", "fsrcnn_x2", False),
     "classify": lambda f: (f, None),
 }
-needs_models = pytest.mark.skipif(("fsrcnn", 2) not in SR.pairs() or not classifiers() or "cgan" not in generators(),
-                                  reason="needs the shipped models")
 
 
 def _call(client, endpoint: str, path: Path):
@@ -34,7 +30,7 @@ def _call(client, endpoint: str, path: Path):
 
     args = list(ENDPOINTS[endpoint](handle_file(str(path))))
     if endpoint == "classify":
-        args[1] = classifiers()[-1]
+        args[1] = FASHION.default()
     return client.submit(*args, api_name=f"/{endpoint}").result(timeout=TIMEOUT_S)
 
 
@@ -46,7 +42,6 @@ def _check_result(endpoint: str, result) -> None:
         assert result[0]["label"] in CLASSES
 
 
-@needs_models
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
 @pytest.mark.parametrize("case", CORPUS, ids=str)
 def test_gradio_endpoints_on_the_corpus(client, tmp_path, endpoint: str, case: Case):
@@ -62,7 +57,6 @@ def test_gradio_endpoints_on_the_corpus(client, tmp_path, endpoint: str, case: C
     _check_result(endpoint, _call(client, endpoint, good))  # the server still answers the next user
 
 
-@needs_models
 def test_gradio_server_refuses_uploads_over_the_size_limit(gradio_url, client, tmp_path):
     """The server itself answers 413 (gradio_client would refuse before sending; a browser or script may not)."""
     import httpx
@@ -88,7 +82,6 @@ def _streamlit_upload(page: str, case: Case):
     return at.run()
 
 
-@needs_models
 @pytest.mark.parametrize("page", ["sr", "fashion"])
 @pytest.mark.parametrize("case", CORPUS, ids=str)
 def test_streamlit_pages_on_the_corpus(page: str, case: Case):
@@ -106,8 +99,8 @@ def test_streamlit_pages_on_the_corpus(page: str, case: Case):
 
 
 BAD_PARAMETERS = {  # name: (endpoint, arguments with the file as None, the message Gradio's validation gives)
-    "scale x5": ("upscale", (None, "x5", "fsrcnn", False), "'x5'.*not in the list of choices"),
-    "scale 5": ("upscale", (None, 5, "fsrcnn", False), "5.*not in the list of choices"),
+    "scale x5": ("upscale", (None, "x5", "fsrcnn_x2", False), "'x5'.*not in the list of choices"),
+    "scale 5": ("upscale", (None, 5, "fsrcnn_x2", False), "5.*not in the list of choices"),
     "unknown upscaler": ("upscale", (None, "x2", "srgan", False), "Unknown upscaler 'srgan'. Choose one of: fsrcnn, fsrcnn-s"),
     "unknown classifier": ("classify", (None, "vit"), "vit is not in the list of choices"),
     "seed -1": ("sample", ("cgan", -1, "All classes", 4, 1.0), "-1 is less than minimum value 0"),
@@ -123,7 +116,6 @@ BAD_PARAMETERS = {  # name: (endpoint, arguments with the file as None, the mess
 }
 
 
-@needs_models
 @pytest.mark.parametrize("name", list(BAD_PARAMETERS))
 def test_gradio_endpoints_refuse_bad_parameters_clearly(client, tmp_path, name):
     from gradio_client import handle_file

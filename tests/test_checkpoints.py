@@ -95,14 +95,12 @@ def test_a_bare_load_checkpoint_finds_the_architecture_by_itself(tmp_path):
 
 
 def test_every_model_records_the_arguments_it_was_built_with_and_cards_use_them():
-    import importlib
-
-    from core.checkpoints import _REGISTRY, build_model, list_shipped, load_checkpoint, shipped
+    from core.checkpoints import list_shipped, load_checkpoint, shipped
+    from core.registry import build_model, registered
     from core.tasks import tasks
 
-    for t in tasks():
-        importlib.import_module(t.model_module)
-    for arch, ctor in _REGISTRY.items():
+    tasks()  # every task's models are imported, and so registered
+    for arch, ctor in registered().items():
         model = ctor()
         config = model.init_config  # every argument, defaults filled in, JSON-ready
         again = build_model(arch, **config)

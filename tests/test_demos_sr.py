@@ -13,11 +13,10 @@ from PIL import Image
 from support import same_render
 
 from core.checkpoints import PAPER_INIT
-from core.sr import TASK
+from core.sr.task import TASK
 
 ROOT = Path(__file__).resolve().parent.parent
-SCALE, ARCH = 2, "fsrcnn"
-pytestmark = pytest.mark.skipif((ARCH, SCALE) not in TASK.pairs(), reason="no shipped FSRCNN x2 checkpoint")
+SCALE, ARCH = 2, "fsrcnn_x2"
 
 
 def _plain_upscale(up, img: Image.Image) -> np.ndarray:
@@ -33,12 +32,11 @@ def _plain_upscale(up, img: Image.Image) -> np.ndarray:
         return np.asarray(tensor_to_pil(ycbcr_to_rgb(ycc)), dtype=int)
 
 
-@pytest.mark.parametrize(("arch", "scale"), TASK.pairs())
-def test_fast_upscaler_equals_the_plain_conv_transpose_version(arch, scale, photo):
+@pytest.mark.parametrize("arch", TASK.names())
+def test_fast_upscaler_equals_the_plain_conv_transpose_version(arch, photo):
     """Tiles, the GEMM deconvolution and the 8-bit colour path change nothing beyond 1/255."""
-    from core.sr.upscale import load_upscaler
-
-    up = load_upscaler(scale, arch)
+    up = TASK.load(arch)
+    scale = up.scale
     img = photo.crop((20, 10, 20 + 2 * up.tile + 37, 10 + up.tile + 23))  # 3 x 2 tiles, ragged edges
     out = np.asarray(up(img), dtype=int)
     ref = _plain_upscale(up, img)
@@ -60,7 +58,7 @@ def test_compare_scores_fsrcnn_above_bicubic_against_ground_truth(photo):
     from core.sr.compare import compare, comparison_zoom
 
     phases = []
-    c = compare(photo, SCALE, ARCH, ground_truth=True, progress=lambda f, p: phases.append((f, p)))
+    c = compare(photo, TASK.load(ARCH), ground_truth=True, progress=lambda f, p: phases.append((f, p)))
     w, h = photo.width - photo.width % SCALE, photo.height - photo.height % SCALE
     assert c.fsrcnn.size == c.bicubic.size == (w, h) and c.lr.size == (w // SCALE, h // SCALE)
     assert c.metrics["model"]["psnr"] > c.metrics["bicubic"]["psnr"]
@@ -74,8 +72,8 @@ def test_zoom_crops_are_the_results_own_pixels_and_the_overview_marks_them(photo
     the overview outlines that box in red; a click on the overview maps back to the image."""
     from core.sr.compare import OVERVIEW_SIDE, ZOOM_TO, compare, zoom_view
 
-    c = compare(photo, SCALE, ARCH)
-    z = zoom_view(c.lr, SCALE, ARCH, at=(300, 40))
+    c = compare(photo, TASK.load(ARCH))
+    z = zoom_view(c.lr, c.upscaler, at=(300, 40))
     x0, y0, x1, y1 = z.box
     assert (x1 - x0, y1 - y0) == (32 * SCALE, 32 * SCALE) and z.lr_box == (284, 24, 316, 56)
     gap = 6
@@ -115,8 +113,8 @@ def test_previews_are_display_sized_and_exact_when_small(photo):
 
 
 def test_model_card_names_its_file_relative_to_the_repository():
-    text = TASK.card_markdown(ARCH, scale=SCALE)
-    card = TASK.card(ARCH, SCALE)
+    text = TASK.card_markdown(ARCH)
+    card = TASK.entry(ARCH).card
     assert "`checkpoints/sr/fsrcnn_x2.json`" in text and str(ROOT) not in text
     assert f"Set5 {card['metrics']['Set5']['psnr']:.2f} dB" in text and card["training"]["command"] in text
     if card["training"].get("init", PAPER_INIT) != PAPER_INIT:  # the paper's transfer
@@ -164,12 +162,10 @@ def test_gradio_upscale_errors_are_clear_and_name_no_server_path(client, tmp_pat
     ok = tmp_path / "ok.png"
     Image.new("RGB", (40, 30), "gray").save(ok)
     assert client.predict(handle_file(str(ok)), f"x{SCALE}", ARCH, False, api_name="/upscale")[3]
-    missing = next(((a, s) for a in TASK.variants for s in (2, 3, 4) if (a, s) not in TASK.pairs()), None)
-    if missing:  # a variant not shipped at a scale (all are shipped now: tests/test_faults.py covers it)
-        with pytest.raises(Exception) as err:
-            client.predict(handle_file(str(ok)), f"x{missing[1]}", missing[0], False, api_name="/upscale")
-        assert f"checkpoints/sr/{TASK.checkpoint_name(*missing)}.safetensors" in str(err.value)
-        assert str(ROOT) not in str(err.value)
+    with pytest.raises(Exception) as err:  # a model picked at a scale it is not shipped at: refused by name
+        client.predict(handle_file(str(ok)), "x4", "fsrcnn-s_x2", False, api_name="/upscale")
+    assert "FSRCNN-s (32,5,1) x2 is not shipped at x4" in str(err.value) and "FSRCNN-s (32,5,1) x4" in str(err.value)
+    assert str(ROOT) not in str(err.value)
 
 
 def _page():
@@ -194,7 +190,7 @@ def test_streamlit_picker_offers_only_what_is_shipped_at_the_scale():
     at = _page().run()
     for s in (2, 3, 4):
         at.radio(key="scale").set_value(s).run()
-        assert not at.exception and list(at.selectbox(key="arch").options) == [TASK.label(a) for a in TASK.available(s)]
+        assert not at.exception and list(at.selectbox(key="arch").options) == [TASK.label(a) for a in TASK.names(scale=s)]
 
 
 def test_streamlit_page_upload_zoom_and_bad_upload():

@@ -2,9 +2,7 @@
 
 from PIL import Image
 
-from core.fashion.predict import available as fashion_available
-from core.gan.sample import available as gan_available
-from core.sr import TASK as SR
+from core.fashion.task import TASK as FASHION
 from demos import export
 
 
@@ -19,14 +17,11 @@ def test_export_writes_panels_grids_curves_and_summary(tmp_path, photo):
     names = {p.name for p in out.iterdir()}
     summary = (out / "summary.md").read_text()
     assert "curves_toy_run.png" in names and Image.open(out / "curves_toy_run.png").width > 400
-    if SR.pairs():
-        panel = next(n for n in names if n.startswith("sr_cat_x"))
-        assert Image.open(out / panel).width > 900 and "dB" in summary and "sr_cat_x" in summary
-    if fashion_available():
-        assert {f"confusion_{a}.png" for a in fashion_available()} <= names and "test accuracy" in summary
-    if gan_available():
-        gif = Image.open(out / "gan_interpolation.gif")
-        assert gif.n_frames == 30 and "Inception FID" in summary
+    panel = next(n for n in names if n.startswith("sr_cat_x"))
+    assert Image.open(out / panel).width > 900 and "dB" in summary and "sr_cat_x" in summary
+    assert FASHION.names() and {f"confusion_{a}.png" for a in FASHION.names()} <= names and "test accuracy" in summary
+    gif = Image.open(out / "gan_interpolation.gif")
+    assert gif.n_frames == 30 and "Inception FID" in summary
 
 
 def test_the_export_button_of_the_gradio_app_returns_the_pack(client, photo, tmp_path):
@@ -41,10 +36,9 @@ def test_the_export_button_of_the_gradio_app_returns_the_pack(client, photo, tmp
         names = set(z.namelist())
         summary = z.read("summary.md").decode()
     assert "summary.md" in names and any(n.startswith("curves_") for n in names)
-    if SR.pairs():  # the user's photo became the upscaling panel
-        assert any(n.startswith("sr_my photo_x") for n in names) and "dB" in summary
-    if gan_available():
-        assert "gan_interpolation.gif" in names and "Inception FID" in summary
+    # the user's photo became the upscaling panel
+    assert any(n.startswith("sr_my photo_x") for n in names) and "dB" in summary
+    assert "gan_interpolation.gif" in names and "Inception FID" in summary
 
 
 def test_the_streamlit_about_page_offers_the_pack_after_the_click():

@@ -57,7 +57,7 @@ def test_push_stages_weights_card_and_a_model_card(tmp_path):
 def test_load_upscaler_accepts_a_hub_repo_id(tmp_path, monkeypatch):
     import huggingface_hub.constants
 
-    from core.sr import load_upscaler
+    from core.sr.task import load_upscaler
 
     cache, _ = _fake_hub_cache(tmp_path, repo="someone/fsrcnn-hub")
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(cache))

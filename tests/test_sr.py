@@ -100,9 +100,9 @@ def test_evaluate_cli_prints_a_table_and_writes_the_card(eval_root, tmp_path, ca
 
 
 def test_bad_scale_and_model_names_are_clear_errors():
-    from core.sr import load_upscaler
+    from core.sr.task import load_upscaler
 
-    with pytest.raises(ValueError, match="Scale must be one of 2, 3, 4; got 5"):
+    with pytest.raises(ValueError, match="Scale must be one of x2, x3, x4; got 5"):
         load_upscaler(5)
     with pytest.raises(ValueError, match="Unknown upscaler 'edsr'"):
         load_upscaler(2, "edsr")

@@ -21,12 +21,12 @@ def test_every_task_has_a_gradio_tab_a_streamlit_page_and_shipped_cards():
         assert isinstance(t, Task) and task(t.key) is t
         assert (ROOT / "demos" / "tabs" / f"{t.key}.py").is_file(), t.key
         assert (ROOT / "demos" / "st_pages" / f"{t.key}.py").is_file(), t.key
-        shipped = t.available()
-        assert shipped and set(shipped) <= set(t.variants), (t.key, shipped)
-        assert t.default() in shipped
-        for name in shipped:  # each shipped variant loads, and its card names the registered architecture
-            card = t.card(name)
-            assert card["task"] == t.key and card["arch"] == t.variants[name].architecture
+        shipped = t.entries()
+        assert shipped and all(e.variant is not None for e in shipped), (t.key, [e.name for e in shipped])
+        assert t.default() in t.names()
+        for e in shipped:  # each shipped checkpoint loads, and its card names its variant's registered architecture
+            card = t.load(e.name).card
+            assert card["task"] == t.key and card["arch"] == e.variant.architecture
         assert t.papers() and all(p.url.startswith("https://") for p in t.papers())
         assert t.tab in suite_intro() and all(p.citation in about() for p in t.papers())
     with pytest.raises(KeyError, match="No task 'ocr'"):
@@ -46,23 +46,28 @@ def test_the_apps_hold_no_model_names():
 
 def test_the_upscale_picker_offers_only_what_is_shipped_at_a_scale():
     sr = task("sr")
+    from core.sr.model import parse_scale
+
     for scale in (2, 3, 4):
-        names = [n for _, n in sr.choices(scale)]
-        assert names == [v for v, s in sr.pairs() if s == scale]
+        names = [n for _, n in sr.choices(scale=scale)]
+        assert names == [f"fsrcnn_x{scale}", f"fsrcnn-s_x{scale}"]
         for n in names:
-            assert sr.load(n, scale).scale == scale
-    assert sr.parse_scale("x3") == 3 == sr.parse_scale(3)
+            assert sr.load(n).scale == scale
+        assert sr.default(scale=scale) == f"fsrcnn_x{scale}"
+        assert sr.counterpart("fsrcnn-s_x2", scale=scale) == f"fsrcnn-s_x{scale}"
+    assert parse_scale("x3") == 3 == parse_scale(3)
     with pytest.raises(ValueError, match="x2, x3, x4"):
-        sr.parse_scale("x5")
+        parse_scale("x5")
 
 
 def test_labels_carry_the_measured_metrics_of_the_cards():
     fashion, gan = task("fashion"), task("gan")
-    for name in fashion.available():
-        acc = fashion.card(name)["metrics"]["test_accuracy"]
+    assert fashion.names() and gan.names()
+    for name in fashion.names():
+        acc = fashion.entry(name).card["metrics"]["test_accuracy"]
         assert fashion.label(name) == f"{fashion.variants[name].title} · {acc * 100:.1f} %"
-    for name in gan.available():
-        m = gan.card(name)["metrics"]
+    for name in gan.names():
+        m = gan.entry(name).card["metrics"]
         assert f"FID {m['fid_classifier']:.2f}" in gan.label(name)
     assert gan.class_index("Sneaker") == 7 and gan.class_index("All classes") is None
     with pytest.raises(ValueError, match="Unknown class 'Hat'"):
@@ -76,6 +81,43 @@ def test_errors_name_checkpoints_relative_to_the_repository(tmp_path):
     assert "'checkpoints/sr/nope_x2.safetensors'" in str(e.value) and str(ROOT) not in str(e.value)
     with pytest.raises(checkpoints.CheckpointError, match="'elsewhere.safetensors' are missing"):
         checkpoints.load_checkpoint(tmp_path / "elsewhere.safetensors")
+
+
+def test_the_apps_start_from_the_cards_alone_without_torchvision():
+    """Labels, defaults, 'conditional' and the slider reach come from the cards: listing them loads no weights
+    and imports no torchvision (a fresh process, as a server starts)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from core.tasks import tasks, _opened; "
+            "[(t.names(), [t.label(n) for n in t.names()], t.default(), t.choices()) for t in tasks()]; "
+            "from core.gan.task import TASK as G; G.direction_reach(G.default()); G.conditional(G.default()); "
+            "print('torchvision' in sys.modules, _opened.cache_info().currsize)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.split() == ["False", "0"], out.stdout + out.stderr[-1000:]
+
+
+def test_a_damaged_checkpoint_is_never_the_default(tmp_path, monkeypatch):
+    """The default is the best-ranked checkpoint whose weights verify; the damaged one is labelled unavailable."""
+    import shutil
+
+    from core.tasks import clear_caches
+
+    root = tmp_path / "checkpoints"
+    shutil.copytree(checkpoints.CHECKPOINT_DIR / "fashion", root / "fashion")
+    best = task("fashion").default()
+    weights = root / "fashion" / f"{best}.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-64])
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", root)
+    clear_caches()
+    try:
+        fashion = task("fashion")
+        assert fashion.default() != best and fashion.default() in fashion.names()
+        assert fashion.label(best).endswith("(unavailable)")
+        with pytest.raises(checkpoints.CheckpointError, match=f"checkpoints/fashion/{best}.safetensors"):
+            fashion.load(best)
+    finally:
+        clear_caches()
 
 
 def test_dcgan_starts_from_the_papers_initialisation():

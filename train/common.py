@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from core import checkpoints
+from core.tasks import Variant
 from core.training import TrainLoop, hardware_description
 
 RUN_FILE = "run.json"  # beside the state in a run folder: the command that started the run and each continuation
@@ -43,10 +44,12 @@ def evaluate_command(sub: argparse._SubParsersAction, help: str,
     return e
 
 
-def model_card(task: str, out: Path, arch: str, title: str, model: Any, **rest: Any) -> dict[str, Any]:
-    """The head of every checkpoint card (what rebuilds the model: the arguments it recorded when it was built),
-    followed by `rest`."""
-    return {"task": task, "name": Path(out).stem, "arch": arch, "title": title, "config": model.init_config,
+def model_card(task: str, out: Path, variant: Variant, model: Any, title: str | None = None,
+               **rest: Any) -> dict[str, Any]:
+    """The head of every checkpoint card (its variant, and what rebuilds the model: the arguments it recorded when
+    it was built), followed by `rest`."""
+    return {"task": task, "name": Path(out).stem, "variant": variant.name, "arch": variant.architecture,
+            "title": title or variant.title, "config": model.init_config,
             "parameters": sum(p.numel() for p in model.parameters()), **rest}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 from pathlib import Path
 
 import torch
@@ -19,10 +20,19 @@ from torch import nn
 from torchvision.transforms import v2
 
 from core import checkpoints
-from core.fashion.data import VALIDATION_SEED, VALIDATION_SIZE, load_split, to_input, validation_split
+from core.fashion.data import (
+    CLASSES,
+    VALIDATION_SEED,
+    VALIDATION_SIZE,
+    load_split,
+    render_as_photo,
+    to_input,
+    validation_split,
+)
 from core.fashion.evaluate import cpu_latency_ms, evaluate_classifier
 from core.fashion.predict import Classifier
-from core.fashion.task import TASK
+from core.fashion.task import EXAMPLES_DIR, MANIFEST, TASK
+from core.registry import build_model
 from core.training import LoopConfig, TrainLoop, ema_update, recalibrate_bn, world_size
 from train import common
 
@@ -46,7 +56,7 @@ def fit(args: argparse.Namespace) -> None:
             if args.arch != "resnet":
                 raise SystemExit(f"--{key} applies to --arch resnet only.")
             config[key] = value
-    model = checkpoints.build_model(variant.architecture, **config)
+    model = build_model(variant.architecture, **config)
     all_x, all_y = load_split(True, args.data, args.download)
     test_x, test_y = load_split(False, args.data, args.download)
     all_x, test_x = to_input(all_x), to_input(test_x)
@@ -138,7 +148,7 @@ def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: to
     out = Path(args.out or Path(args.run_dir) / "model.safetensors")
     variant = TASK.variants[args.arch]
     card = common.model_card(
-        "fashion", out, variant.architecture, variant.title, model,
+        "fashion", out, variant, model,
         data={
             "train": f"Fashion-MNIST train, {n_train} images"
             + (", augmented: random 2px shifts, horizontal flips, random erasing" if args.augment else ""),
@@ -210,6 +220,24 @@ def evaluate_on_validation(args: argparse.Namespace, model, card: dict, tta: boo
         checkpoints.write_card(args.checkpoint, card)
 
 
+def write_examples(args: argparse.Namespace) -> None:
+    """`examples`: the Classify tab's examples, shipped so that the apps need no dataset: one Fashion-MNIST test
+    image per class of `--classes`, rendered as a phone photo (core.fashion.data.render_as_photo), as JPEG, with a
+    manifest of their true classes and where each came from."""
+    images, labels = load_split(False, args.data, args.download)
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for k in args.classes:
+        i = int((labels == k).nonzero()[0])  # the first test image of class k
+        name = f"fashion_test{i}.jpg"
+        render_as_photo(images[i], seed=i).save(args.out / name, quality=90)
+        rows.append({"file": name, "class": CLASSES[k],
+                     "source": f"Fashion-MNIST test image {i}, rendered as a photo (seed {i})"})
+    manifest = {"command": common.command_line("train.fashion", args.argv), "examples": rows}
+    checkpoints.atomic_write_bytes(args.out / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
+    print(f"Wrote {len(rows)} examples and {MANIFEST} to {args.out}")
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m train.fashion", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -245,6 +273,12 @@ def main(argv: list[str] | None = None) -> None:
                    "and the demos predict the same way")
     e.add_argument("--split", choices=("test", "val"), default="test",
                    help="test: the 10,000 test images (once, at the end); val: the run's validation split (choices)")
+    x = sub.add_parser("examples", help="write the Classify tab's example images and their manifest")
+    common.add_data_flags(x)
+    x.add_argument("--out", type=Path, default=EXAMPLES_DIR, help="folder (default: the shipped examples)")
+    x.add_argument("--classes", type=int, nargs="+", default=[0, 1, 3, 5, 6, 8],
+                   help="class indices, one example each (default: six classes that look different)")
+    x.set_defaults(func=write_examples)
     common.run(p, argv)
 
 

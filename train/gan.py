@@ -25,12 +25,15 @@ from torchvision.utils import save_image
 
 from core import checkpoints
 from core.fashion.data import load_split, to_input
+from core.fashion.task import TASK as FASHION
 from core.gan.augment import POLICIES, diff_augment
 from core.gan.evaluate import evaluate_generator
+from core.gan.explore import direction_ranges
 from core.gan.models import DISCRIMINATORS
-from core.gan.sample import Sampler
+from core.gan.sample import DIRECTIONS, Sampler, open_generator
 from core.gan.task import TASK
 from core.gan.timeline import TIMELINE_SAMPLES, TIMELINE_SEED, Timeline, record_frame, timeline_file, timeline_inputs
+from core.registry import build_model
 from core.training import LoopConfig, TrainLoop, ema_update
 from train import common
 
@@ -114,7 +117,7 @@ def fit(args: argparse.Namespace) -> None:
     if args.width:
         recipe["g"]["width"] = recipe["d"]["width"] = args.width
     loss_kind = args.loss or recipe["loss"]
-    G = checkpoints.build_model(args.arch, **recipe["g"])
+    G = build_model(args.arch, **recipe["g"])
     D = DISCRIMINATORS[args.arch](**{**recipe["d"], **({"dropout": args.dropout} if args.arch == "gan" else {})})
     # NHWC convolutions: a training step of the conditional GAN takes ~20 % less time on the CPU (bench.gan_speed).
     G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
@@ -173,7 +176,7 @@ def export(args: argparse.Namespace, loop: TrainLoop, loss_kind: str, recipe: di
     served = loop.raw["G_ema" if args.ema else "G"].cpu().eval()
     out = Path(args.out or Path(args.run_dir) / "model.safetensors")
     card = common.model_card(
-        "gan", out, args.arch, TASK.variants[args.arch].title, served,
+        "gan", out, TASK.variants[args.arch], served,
         data={"train": f"Fashion-MNIST train, {n_train} images, scaled to [-1, 1]"},
         training=common.training_block(
             loop, "train.gan", args.argv, args.batch,
@@ -192,6 +195,7 @@ def export(args: argparse.Namespace, loop: TrainLoop, loss_kind: str, recipe: di
         shipped.save(timeline_file(out))
         card["timeline"] = {"file": timeline_file(out).name, "frames": len(shipped), "steps": shipped.steps,
                             "samples": TIMELINE_SAMPLES, "seed": TIMELINE_SEED}
+    card["latent_directions"] = latent_directions(served)
     checkpoints.save_checkpoint(served, out, card)
     if not args.no_eval:
         argv = ["evaluate", str(out), "--n", str(args.eval_n), "--write-card"]
@@ -199,11 +203,27 @@ def export(args: argparse.Namespace, loop: TrainLoop, loss_kind: str, recipe: di
     print(f"Wrote {out}")
 
 
+def latent_directions(generator: torch.nn.Module) -> dict:
+    """What the explorer's direction sliders need, for the card (so that the apps start without the weights):
+    how many principal directions, and how far each slider reaches either way (core.gan.explore)."""
+    return {"count": DIRECTIONS, "reach": direction_ranges(Sampler(generator, {}))}
+
+
+def describe(args: argparse.Namespace) -> None:
+    """`describe CHECKPOINT`: write the card's `latent_directions` (export does this for new generators)."""
+    sampler = open_generator(args.checkpoint)
+    card = {**sampler.card, "latent_directions": latent_directions(sampler.g)}
+    checkpoints.write_card(args.checkpoint, card)
+    print(f"{args.checkpoint}: latent_directions {card['latent_directions']}")
+
+
 def measure(checkpoint: Path, data: Path | None, download: bool, n: int, inception: bool,
             record: str | None = None) -> dict:
     """FID and class statistics of a generator checkpoint; with `record` (the command), written into its card."""
-    model, card = checkpoints.load_checkpoint(checkpoint, task="gan")
-    metrics = evaluate_generator(Sampler(model, card), n=n, data=data, download=download, inception=inception)
+    sampler = open_generator(checkpoint)
+    card = sampler.card
+    judge = FASHION.load(FASHION.default())
+    metrics = evaluate_generator(sampler, judge, n=n, data=data, download=download, inception=inception)
     print(f"{card['title']}: " + ", ".join(f"{k}={v}" for k, v in metrics.items() if not isinstance(v, (dict, list))))
     if record:
         common.record_metrics(checkpoint, card, metrics, record)
@@ -255,6 +275,9 @@ def main(argv: list[str] | None = None) -> None:
     e.add_argument("--n", type=int, default=10_000, help="generated images (and as many test images) for FID")
     e.add_argument("--inception", action="store_true",
                    help="also the standard Inception FID (needs requirements-eval.txt; minutes on a CPU)")
+    d = sub.add_parser("describe", help="write what the explorer needs (latent_directions) into a card")
+    d.add_argument("checkpoint", type=Path)
+    d.set_defaults(func=describe)
     common.run(p, argv)
 
 

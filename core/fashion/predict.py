@@ -1,4 +1,4 @@
-"""Classifying user images: `load_classifier(arch).predict(img)`.
+"""Classifying user images: `open_classifier(path).predict(img)`, `classify(img, classifier)`.
 
 A phone photo (dark garment on a light background, any size and colour) or a mouse drawing is turned
 into what Fashion-MNIST looks like (Xiao et al. 2017's own pipeline, in reverse): grayscale, light
@@ -7,19 +7,17 @@ object on black, trimmed to the object, longest edge resized to 28, centred on a
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image, ImageOps
-from skimage.filters import threshold_otsu
 
 from core import checkpoints
 from core.fashion.data import CLASSES
 from core.fashion.models import Network
-from core.fashion.task import TASK
 
 
 def to_fashion_mnist(img: Image.Image) -> Image.Image:
@@ -30,6 +28,9 @@ def to_fashion_mnist(img: Image.Image) -> Image.Image:
         g = 255.0 - g
     g = np.clip(g - np.median(np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])), 0, None)  # background -> 0
     # Otsu's threshold separates garment from (unevenly lit) background; a quarter of it keeps faint parts.
+    # (scikit-image is imported on first use, not with the module: it costs ~0.4 s of every app's start-up.)
+    from skimage.filters import threshold_otsu
+
     t = threshold_otsu(g) if g.max() > g.min() else 0.0
     g = np.clip(g - 0.25 * t, 0, None)
     mask = g > max(0.25 * t, 1.0)
@@ -90,33 +91,9 @@ class Classifier:
         return _ranked(self.predict_tensor(image_to_tensor(to_fashion_mnist(img)))[0])
 
 
-def load_classifier(arch: str = "best") -> Classifier:
-    """A shipped classifier (`softmax`, `mlp`, `cnn`, `resnet`; `best` = the most accurate), a `.safetensors`
-    path, or a Hugging Face Hub id `owner/repo[/name]`.
-
-    Loaded once and cached. Raises `CheckpointError` if the checkpoint is missing or corrupt.
-    """
-    return _load(best_arch() if arch == "best" else arch)
-
-
-def best_arch() -> str:
-    """The shipped classifier with the highest measured test accuracy among those that load."""
-    name = TASK.first_loadable(sorted(available(), key=_card_accuracy, reverse=True))
-    if name is None:
-        raise checkpoints.CheckpointError("No usable classifier checkpoint in checkpoints/fashion/.")
-    return name
-
-
-def _card_accuracy(arch: str) -> float:
-    try:
-        return checkpoints.read_card(checkpoints.shipped("fashion", arch)).get("metrics", {}).get("test_accuracy", 0.0)
-    except checkpoints.CheckpointError:  # a broken card never wins "best"; loading it reports the problem
-        return -1.0
-
-
-@functools.lru_cache(maxsize=8)
-def _load(arch: str) -> Classifier:
-    path = checkpoints.locate("fashion", arch, TASK.variants, default_name="resnet", what="classifier")
+def open_classifier(path: Path) -> Classifier:
+    """The classifier checkpoint at `path` (uncached: `core.fashion.task.TASK.load` caches by sha256). Raises
+    `CheckpointError` naming the file if it is missing, damaged or not a classifier."""
     model, card = checkpoints.load_checkpoint(path, task="fashion")
     return Classifier(model, card)
 
@@ -132,16 +109,10 @@ class Prediction:
         return dict(list(self.probabilities.items())[:k])
 
 
-def classify(img: Image.Image, arch: str = "best") -> Prediction:
+def classify(img: Image.Image, clf: Classifier) -> Prediction:
     """What both demos show for one image: probabilities, the model's 28x28 view and the time taken."""
-    clf = load_classifier(arch)
     t0 = time.perf_counter()
     view = to_fashion_mnist(img)
     probs = _ranked(clf.predict_tensor(image_to_tensor(view))[0])
     ms = (time.perf_counter() - t0) * 1000
     return Prediction(probs, view, ms, clf.title)
-
-
-def available() -> list[str]:
-    """Shipped classifier names, baselines first."""
-    return TASK.available()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from core import checkpoints
-from core.tasks import Paper, Task, Variant
+from core.fashion.predict import Classifier, open_classifier
+from core.tasks import Entry, Paper, Task, Variant
 
 FASHION_PAPER = Paper(
     "Xiao, Rasul, Vollgraf. Fashion-MNIST: a Novel Image Dataset for Benchmarking Machine Learning Algorithms. 2017.",
@@ -21,10 +22,14 @@ VIEW_SIZE = 168
 #: instead of merging into a blob.
 SKETCH_SIZE = 280
 SKETCH_STROKE = 14
+#: The example images the apps offer, shipped with their true classes (`python -m train.fashion examples`).
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+MANIFEST = "manifest.json"
 
 
 class ClassifyTask(Task):
     key = "fashion"
+    order = 1
     tab = "Classify"
     icon = ":material/checkroom:"
     heading = "Fashion-MNIST classification"
@@ -33,7 +38,7 @@ class ClassifyTask(Task):
         "models were trained on: grayscale, inverted, cropped to the object and shrunk to 28×28 (shown below)."
     )
     picker = "Model (test accuracy)"
-    model_module = "core.fashion.models"
+    what = "classifier"
     variants = {
         "softmax": Variant("softmax", "Softmax regression", FASHION_PAPER),
         "mlp": Variant("mlp", "MLP (1 hidden layer)", FASHION_PAPER, config={"hidden": 500}),
@@ -42,40 +47,29 @@ class ClassifyTask(Task):
                           config={"width": 32, "blocks": 1, "dropout": 0.2}),
     }
 
-    def default(self) -> str:
-        """The most accurate shipped classifier that loads; the last shipped one if none does."""
-        from core.fashion.predict import best_arch
+    def open(self, path: Path) -> Classifier:
+        return open_classifier(path)
 
-        try:
-            return best_arch()
-        except checkpoints.CheckpointError:
-            have = self.available()
-            return have[-1] if have else "resnet"
-
-    def load(self, name: str) -> Any:
-        from core.fashion.predict import load_classifier
-
-        return load_classifier(name)
+    def rank(self, entry: Entry) -> float:
+        """The most accurate first (the cards' measured test accuracy)."""
+        return -float(entry.metrics.get("test_accuracy", 0.0))
 
     def metric_labels(self, metrics: dict[str, Any]) -> list[str]:
         acc = metrics.get("test_accuracy")
         return [] if acc is None else [f"{acc * 100:.1f} %"]
 
-    def examples(self) -> list[tuple[Path, str]]:
-        """The example photos (`core.examples.fashion_example_files`) with their true class; [] without the data."""
-        from core.examples import fashion_example_files
-        from core.fashion.data import CLASSES, load_split
-
-        files = fashion_example_files()
-        if not files:
+    def examples(self, folder: Path = EXAMPLES_DIR) -> list[tuple[Path, str]]:
+        """The shipped example images with their true class, from the folder's manifest; [] where there is none."""
+        manifest = folder / MANIFEST
+        if not manifest.is_file():
             return []
-        labels = load_split(train=False)[1]
-        return [(p, CLASSES[int(labels[int(p.stem.removeprefix("fashion_test"))])]) for p in files]
+        rows = json.loads(manifest.read_text())["examples"]
+        return [(folder / r["file"], r["class"]) for r in rows if (folder / r["file"]).is_file()]
 
     def confusion_title(self, name: str) -> str:
         """The one wording of a confusion matrix's title: '<title>: test accuracy 95.1 %'."""
-        card = self.card(name)
-        return f"{card['title']}: test accuracy {card['metrics']['test_accuracy']:.1%}"
+        e = self.entry(name)
+        return f"{e.title}: test accuracy {e.metrics['test_accuracy']:.1%}"
 
 
 TASK = ClassifyTask()

@@ -1,7 +1,3 @@
-"""GANs on Fashion-MNIST: the 2014 GAN, DCGAN and a conditional GAN, and the latent-space API."""
-
-from core.gan.models import ConditionalGenerator, DCGANGenerator, MLPGenerator
-from core.gan.sample import Sampler, load_generator
-from core.gan.task import TASK
-
-__all__ = ["TASK", "ConditionalGenerator", "DCGANGenerator", "MLPGenerator", "Sampler", "load_generator"]
+"""GANs on Fashion-MNIST: the 2014 GAN, DCGAN and a conditional GAN (`core.gan.models`), sampling
+(`core.gan.sample`), what the explorer shows (`core.gan.explore`, `core.gan.render`, `core.gan.timeline`) and the
+task contract (`core.gan.task`)."""

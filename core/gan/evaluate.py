@@ -17,15 +17,16 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from core.fashion.data import CLASSES, DEFAULT_ROOT, load_split, to_input
-from core.fashion.predict import load_classifier
+from core.fashion.predict import Classifier
 from core.gan.sample import Sampler
 from core.metrics import frechet_distance
 
 
 @torch.inference_mode()
-def classifier_features(x: torch.Tensor, batch: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
-    """(penultimate-layer features, predicted class) of the most accurate shipped classifier for x in [0, 1]."""
-    net = load_classifier().model
+def classifier_features(x: torch.Tensor, judge: Classifier, batch: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
+    """(penultimate-layer features, predicted class) of the classifier `judge` (the evaluations use the most
+    accurate shipped one, `core.fashion.task.TASK`'s default) for x in [0, 1]."""
+    net = judge.model
     feats, preds = [], []
     for i in range(0, len(x), batch):
         f = net.features(x[i : i + batch])
@@ -80,8 +81,8 @@ def generate(sampler: Sampler, n: int, label: int | None = None, seed: int = 0, 
     return torch.cat([sampler.sample(min(batch, n - i), seed=seed + i, label=label) for i in range(0, n, batch)])
 
 
-def evaluate_generator(sampler: Sampler, n: int = 10_000, data: Path | None = None, download: bool = False,
-                       inception: bool = False) -> dict:
+def evaluate_generator(sampler: Sampler, judge: Classifier, n: int = 10_000, data: Path | None = None,
+                       download: bool = False, inception: bool = False) -> dict:
     """FID between `n` samples and the test set on our classifier's features (with the real-vs-real floor:
     `n` training images against the test set), class histogram, and per-class accuracy (conditional models).
     `inception=True` adds the standard Inception FID (same samples, same test images)."""
@@ -89,12 +90,12 @@ def evaluate_generator(sampler: Sampler, n: int = 10_000, data: Path | None = No
         _inception()  # fail early, before minutes of work, when the extra is not installed
     test_x, _ = load_split(False, data, download)
     train_x, _ = load_split(True, data, download)
-    real_f, _ = classifier_features(to_input(test_x[:n]))
-    floor_f, _ = classifier_features(to_input(train_x[:n]))  # real vs real: the best a generator can score
+    real_f, _ = classifier_features(to_input(test_x[:n]), judge)
+    floor_f, _ = classifier_features(to_input(train_x[:n]), judge)  # real vs real: the best a generator can score
     fake = generate(sampler, n)
-    fake_f, fake_pred = classifier_features(fake)
+    fake_f, fake_pred = classifier_features(fake, judge)
     hist = torch.bincount(fake_pred, minlength=10).float() / len(fake_pred)
-    classifier = load_classifier().card
+    classifier = judge.card
     metrics: dict = {
         "fid_classifier": round(frechet_distance(fake_f, real_f), 3),
         "fid_classifier_real_train_vs_test": round(frechet_distance(floor_f, real_f), 3),
@@ -110,15 +111,16 @@ def evaluate_generator(sampler: Sampler, n: int = 10_000, data: Path | None = No
         fake_i = cached_inception_features(f"samples_{key}_{n}", fake) if key else inception_features(fake)
         metrics["fid_inception"] = round(frechet_distance(fake_i, real_i), 2)
     if sampler.conditional:
-        metrics["conditional_accuracy"], metrics["conditional_accuracy_per_class"] = conditional_accuracy(sampler, n)
+        metrics["conditional_accuracy"], metrics["conditional_accuracy_per_class"] = conditional_accuracy(
+            sampler, judge, n)
     return metrics
 
 
-def conditional_accuracy(sampler: Sampler, n: int) -> tuple[float, dict[str, float]]:
+def conditional_accuracy(sampler: Sampler, judge: Classifier, n: int) -> tuple[float, dict[str, float]]:
     """The class mean and, per class, the share of n/10 samples asked for class k that our classifier puts in class k
     (fixed seeds)."""
     per = {}
     for k, c in enumerate(CLASSES):
-        _, pred = classifier_features(generate(sampler, max(n // 10, 1), label=k, seed=100_000 * (k + 1)))
+        _, pred = classifier_features(generate(sampler, max(n // 10, 1), label=k, seed=100_000 * (k + 1)), judge)
         per[c] = round(float((pred == k).float().mean()), 4)
     return round(sum(per.values()) / len(per), 4), per

@@ -1,4 +1,5 @@
-"""What the latent-space explorer shows, independent of any UI: grids, GIFs, arithmetic, directions, neighbours."""
+"""What the latent-space explorer shows, independent of any UI: arithmetic, directions, neighbours, latents
+(the pictures are drawn by `core.gan.render`)."""
 
 from __future__ import annotations
 
@@ -7,40 +8,15 @@ import io
 
 import numpy as np
 import torch
-from PIL import Image
-from torchvision.utils import make_grid
 
 from core.fashion.data import load_split, to_input
 from core.gan.latent import direction_spread, latents, truncate
-from core.gan.sample import Sampler
-from core.gan.task import FRAMES_PER_ROW
+from core.gan.sample import DIRECTIONS, Sampler
 
 #: How far the direction sliders reach, in standard deviations of the latents along each direction:
 #: +-2 keeps about 95 % of the latents the generator was trained on; further out the images turn to noise.
 DIRECTION_SPREAD = 2.0
 DIRECTION_STEP = 0.05
-
-
-def to_grid(images: torch.Tensor, nrow: int = 8, scale: int = 3) -> Image.Image:
-    """(N, 1, 28, 28) in [0, 1] -> one RGB grid image, enlarged `scale` times (nearest) for display."""
-    grid = make_grid(images, nrow=nrow, padding=2, pad_value=1.0)  # (3, H, W)
-    img = Image.fromarray(grid.mul(255).round().byte().permute(1, 2, 0).numpy(), "RGB")
-    return img.resize((img.width * scale, img.height * scale), Image.NEAREST)
-
-
-def to_gif(frames: torch.Tensor, scale: int = 4, ms: int = 80) -> bytes:
-    """(N, 1, 28, 28) frames -> an animated GIF that plays forwards then backwards, looping."""
-    imgs = [Image.fromarray(f[0].mul(255).round().byte().numpy(), "L").resize((28 * scale, 28 * scale), Image.NEAREST)
-            for f in frames]
-    seq = imgs + imgs[-2:0:-1]
-    buf = io.BytesIO()
-    seq[0].save(buf, format="GIF", save_all=True, append_images=seq[1:], duration=ms, loop=0)
-    return buf.getvalue()
-
-
-def interpolation_grid(frames: torch.Tensor) -> Image.Image:
-    """Interpolation frames wrapped into rows of `FRAMES_PER_ROW`, enlarged 3x: 32 frames stay readable."""
-    return to_grid(frames, nrow=min(len(frames), FRAMES_PER_ROW), scale=3)
 
 
 def latents_npy(sampler: Sampler, n: int, seed: int, truncation: float = 1.0) -> bytes:
@@ -70,7 +46,7 @@ def move_along_directions(sampler: Sampler, seed: int, amounts: list[float], lab
     return sampler.generate(z, sampler.labels(1, seed, label))
 
 
-def direction_ranges(sampler: Sampler, k: int = 5) -> list[float]:
+def direction_ranges(sampler: Sampler, k: int = DIRECTIONS) -> list[float]:
     """For each of the first `k` principal directions, how far its slider reaches either way (latent units):
     `DIRECTION_SPREAD` times the spread of the latents along it, rounded to the slider's step."""
     spread = direction_spread(sampler.directions[:k], sampler.z_dim)

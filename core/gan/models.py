@@ -17,7 +17,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from core.checkpoints import register_model
+from core.registry import register_model
 
 
 @register_model("gan")

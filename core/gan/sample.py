@@ -1,18 +1,23 @@
-"""Sampling API used by the demos and users: `load_generator(arch)` -> `Sampler`."""
+"""Sampling API used by the demos and users: `open_generator(path)` -> `Sampler` (shipped names:
+`core.gan.task.TASK.load(name)`)."""
 
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import torch
 from torch import Tensor
 
 from core import checkpoints
+from core.gan import models  # noqa: F401  (registers the architectures that `open_generator` builds)
 from core.gan.latent import check_seed, latents, lerp, principal_directions, slerp, truncate
-from core.gan.task import TASK
+from core.gan.render import from_tanh
 
 MAX_SAMPLES = 1024
 MAX_STEPS = 128
+#: How many principal directions of the latent space the explorer offers.
+DIRECTIONS = 5
 
 
 def check_count(n: int, limit: int, what: str) -> int:
@@ -51,7 +56,7 @@ class Sampler:
     @torch.inference_mode()
     def generate(self, z: Tensor, y: Tensor | None = None) -> Tensor:
         """Latents (N, z_dim) [+ labels (N,)] -> images (N, 1, 28, 28) in [0, 1]."""
-        return self.g(z.float(), y).add(1).div(2).clamp(0, 1)
+        return from_tanh(self.g(z.float(), y))
 
     def sample(self, n: int, seed: int = 0, label: int | None = None, truncation: float = 1.0) -> Tensor:
         """`n` images from `seed`; `label` picks a class (conditional models), `truncation` in (0, 1]."""
@@ -72,24 +77,13 @@ class Sampler:
 
     @functools.cached_property
     def directions(self) -> Tensor:
-        """(5, z_dim) principal directions of the latent space (GANSpace on the first layer)."""
+        """(DIRECTIONS, z_dim) principal directions of the latent space (GANSpace on the first layer)."""
         first = self.g.net[0] if hasattr(self.g, "net") and isinstance(self.g.net[0], torch.nn.Linear) else self.g.project
-        return principal_directions(first, self.z_dim)
+        return principal_directions(first, self.z_dim, DIRECTIONS)
 
 
-def available() -> list[str]:
-    """Shipped generator names, oldest architecture first."""
-    return TASK.available()
-
-
-def load_generator(arch: str = "best") -> Sampler:
-    """A shipped generator (`gan`, `dcgan`, `cgan`; `best` = the task's default: the conditional GAN, else the
-    newest shipped) or a checkpoint path. Cached."""
-    return _load(TASK.default() if arch == "best" else arch)
-
-
-@functools.lru_cache(maxsize=8)
-def _load(arch: str) -> Sampler:
-    path = checkpoints.locate("gan", arch, TASK.variants, default_name="cgan", what="generator")
+def open_generator(path: Path) -> Sampler:
+    """The generator checkpoint at `path` as a `Sampler` (uncached: `core.gan.task.TASK.load` caches by sha256).
+    Raises `CheckpointError` naming the file if it is missing, damaged or not a generator."""
     model, card = checkpoints.load_checkpoint(path, task="gan")
     return Sampler(model, card)

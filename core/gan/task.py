@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from core import checkpoints
 from core.fashion.data import CLASSES
-from core.tasks import Paper, Task, Variant
+from core.gan.explore import direction_ranges
+from core.gan.sample import Sampler, open_generator
+from core.gan.timeline import Timeline
+from core.tasks import Entry, Paper, Task, Variant
 
 ALL_CLASSES = "All classes"
 
@@ -24,8 +29,6 @@ class Range:
 SAMPLES = Range(1, 64, 32, 1)  # images per grid
 TRUNCATION = Range(0.1, 1.0, 1.0, 0.05)
 FRAMES = Range(2, 32, 10, 1)  # interpolation frames
-#: Interpolation frames per row: 32 frames wrap into 4 rows of 8, each frame large enough to see.
-FRAMES_PER_ROW = 8
 #: Example settings (model, class, seed) the apps offer; those of unshipped models are left out.
 EXAMPLES = (("cgan", "Sneaker", 7), ("cgan", "Trouser", 3), ("cgan", "Dress", 11), ("dcgan", ALL_CLASSES, 0),
             ("gan", ALL_CLASSES, 0))
@@ -33,6 +36,7 @@ EXAMPLES = (("cgan", "Sneaker", 7), ("cgan", "Trouser", 3), ("cgan", "Dress", 11
 
 class GanTask(Task):
     key = "gan"
+    order = 2
     tab = "GAN"
     icon = ":material/palette:"
     heading = "GAN latent space"
@@ -41,6 +45,7 @@ class GanTask(Task):
         "A seed fixes the latent vectors, so the same seed gives the same images everywhere."
     )
     picker = "Model (FID: lower is better)"
+    what = "generator"
     model_module = "core.gan.models"
     variants = {
         "gan": Variant("gan", "GAN (Goodfellow et al. 2014)", Paper(
@@ -52,16 +57,12 @@ class GanTask(Task):
             "Miyato, Koyama. cGANs with Projection Discriminator. ICLR 2018.", "https://arxiv.org/abs/1802.05637")),
     }
 
-    def default(self) -> str:
-        """The conditional GAN where shipped, else the newest shipped generator."""
-        have = self.available()
-        preferred = (["cgan"] if "cgan" in have else []) + have[::-1]
-        return self.first_loadable(preferred) or (have[-1] if have else "cgan")
+    def open(self, path: Path) -> Sampler:
+        return open_generator(path)
 
-    def load(self, name: str) -> Any:
-        from core.gan.sample import load_generator
-
-        return load_generator(name)
+    def rank(self, entry: Entry) -> float:
+        """The closest to the real images first (the cards' classifier-feature FID: the conditional GAN)."""
+        return float(entry.metrics.get("fid_classifier", float("inf")))
 
     def metric_labels(self, metrics: dict[str, Any]) -> list[str]:
         fid, inception = metrics.get("fid_classifier"), metrics.get("fid_inception")
@@ -69,8 +70,15 @@ class GanTask(Task):
             [] if inception is None else [f"Inception FID {inception:.1f}"])
 
     def conditional(self, name: str) -> bool:
-        """Whether the generator takes a class (the class control applies)."""
-        return self.load(name).conditional
+        """Whether the generator takes a class (the class control applies), from its card."""
+        card = self.entry(name).card or {}
+        return bool(card.get("config", {}).get("num_classes", 0))
+
+    def direction_reach(self, name: str) -> list[float]:
+        """How far each direction slider reaches either way, from the card (`latent_directions`, written by
+        `python -m train.gan describe`); computed from the loaded generator where the card has none."""
+        card = self.entry(name).card or {}
+        return card.get("latent_directions", {}).get("reach") or direction_ranges(self.load(name))
 
     def class_note(self, name: str) -> str:
         """The class control's explanation: what it does for this model, or why it is off."""
@@ -80,7 +88,7 @@ class GanTask(Task):
 
     def examples(self) -> list[tuple[str, str, int]]:
         """(model, class, seed) settings worth a click, for the shipped models."""
-        have = set(self.available())
+        have = set(self.names())
         return [e for e in EXAMPLES if e[0] in have]
 
     def example_label(self, name: str, class_name: str, seed: int) -> str:
@@ -94,26 +102,21 @@ class GanTask(Task):
 
     def _timeline_entry(self, name: str) -> dict | None:
         """The card's `timeline` entry of a generator; None where its training recorded none or its card is damaged."""
-        from core import checkpoints
-
         try:
-            return self.card(name).get("timeline") or None
-        except (checkpoints.CheckpointError, ValueError):
+            return (self.entry(name).card or {}).get("timeline") or None
+        except ValueError:
             return None
 
     def timeline(self, name: str):
         """The shipped 'watch it learn' timeline of a generator (core.gan.timeline.Timeline), or None where its
         training recorded none."""
-        from core import checkpoints
-        from core.gan.timeline import Timeline
-
         entry = self._timeline_entry(name)
         return Timeline.load(checkpoints.shipped(self.key, name).with_name(entry["file"])) if entry else None
 
     def timeline_model(self) -> str | None:
         """The generator whose timeline a presentation shows: the default one if it recorded one, else the first
         shipped generator that did; None when none did."""
-        names = self.available()
+        names = self.names()
         return next((n for n in ([self.default(), *names] if names else []) if self._timeline_entry(n)), None)
 
     def timeline_note(self, name: str) -> str:

@@ -7,7 +7,6 @@ The trainer records a frame (`TIMELINE_SAMPLES` fixed latents and, for a conditi
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from safetensors.torch import load_file
 
 from core.checkpoints import atomic_save_tensors
 from core.gan.latent import latents
+from core.gan.render import from_tanh, grids_gif, to_bytes, to_grid
 
 TIMELINE_SEED = 1234
 TIMELINE_SAMPLES = 32
@@ -36,7 +36,7 @@ def record_frame(generator: torch.nn.Module, z: torch.Tensor, y: torch.Tensor | 
     """(N, 28, 28) uint8: the generator's images for the fixed inputs (its output in [-1, 1] mapped to 0..255)."""
     dev = next(generator.parameters()).device
     out = generator(z.to(dev), None if y is None else y.to(dev))
-    return out.add(1).mul(127.5).round().clamp(0, 255).byte()[:, 0].cpu()
+    return to_bytes(from_tanh(out))[:, 0].cpu()
 
 
 @dataclass
@@ -61,18 +61,12 @@ class Timeline:
         return Timeline([self.steps[i] for i in idx.tolist()], self.frames[idx])
 
     def images(self, i: int) -> torch.Tensor:
-        """Frame `i` as images (N, 1, 28, 28) in [0, 1] (what `core.gan.explore.to_grid` takes)."""
+        """Frame `i` as images (N, 1, 28, 28) in [0, 1] (what `core.gan.render.to_grid` takes)."""
         return self.frames[i][:, None].float().div(255)
 
     def gif(self, nrow: int = 8, ms: int = 250) -> bytes:
         """The whole timeline as an animated GIF of sample grids (looping, the last frame held)."""
-        from core.gan.explore import to_grid
-
-        grids = [to_grid(self.images(i), nrow=nrow, scale=2) for i in range(len(self))]
-        buf = io.BytesIO()
-        durations = [ms] * (len(grids) - 1) + [ms * 6]
-        grids[0].save(buf, format="GIF", save_all=True, append_images=grids[1:], duration=durations, loop=0)
-        return buf.getvalue()
+        return grids_gif([to_grid(self.images(i), nrow=nrow, scale=2) for i in range(len(self))], ms)
 
     def save(self, path: Path) -> None:
         atomic_save_tensors({"steps": torch.tensor(self.steps, dtype=torch.long), "frames": self.frames}, path)
@@ -96,6 +90,4 @@ def frame_caption(t: Timeline, i: int) -> str:
 
 
 def grid_image(t: Timeline, i: int, nrow: int = 8) -> Image.Image:
-    from core.gan.explore import to_grid
-
     return to_grid(t.images(i), nrow=nrow, scale=3)

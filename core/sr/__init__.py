@@ -1,7 +1,2 @@
-"""Super-resolution: FSRCNN (Dong et al. 2016) and the upscaling API the demos call."""
-
-from core.sr.model import FSRCNN
-from core.sr.task import SCALES, TASK
-from core.sr.upscale import Upscaler, bicubic, load_upscaler
-
-__all__ = ["FSRCNN", "SCALES", "TASK", "Upscaler", "bicubic", "load_upscaler"]
+"""Super-resolution: FSRCNN (Dong et al. 2016), the upscaling API (`core.sr.upscale`), what the demos show
+(`core.sr.compare`) and the task contract (`core.sr.task`, with the `load_upscaler` shortcut)."""

@@ -1,6 +1,6 @@
 """Bicubic vs FSRCNN on one image: what both demos show (and the slide export reuses).
 
-`compare(img, scale, arch, ground_truth)` upscales with both methods and times them; in
+`compare(img, upscaler, ground_truth)` upscales with both methods and times them; in
 ground-truth mode the image is first downsized by `scale` (the papers' bicubic degradation), so
 both results can be scored against the original with PSNR/SSIM on Y. `previews` gives the
 display-sized copies a browser shows, `zoom_view` the zoomed detail with an overview that marks
@@ -10,7 +10,6 @@ only written once, for the download, as a fast PNG: `DOWNLOAD_PNG_LEVEL`).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import time
 from collections.abc import Callable
@@ -19,11 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
-from core import checkpoints
 from core.metrics import image_quality
 from core.sr.data import bicubic_downscale, crop_to_multiple
-from core.sr.task import TASK
-from core.sr.upscale import bicubic, load_upscaler
+from core.sr.upscale import Upscaler, bicubic
 
 #: Longest side (px) of the before/after images a browser is sent. Larger results are downscaled for display.
 PREVIEW_SIDE = 1600
@@ -40,21 +37,25 @@ PHASES = {"bicubic": "Bicubic", "model": "FSRCNN tiles", "previews": "Preparing 
 
 Report = Callable[[float, str], None]  # (fraction done in [0, 1], phase text)
 
-#: Example photos (core.examples.PHOTOS) with the scale and variant they open at; only shipped pairs are offered.
-EXAMPLES = (("chelsea", 2, "fsrcnn"), ("coffee", 3, "fsrcnn-s"), ("astronaut", 4, "fsrcnn"), ("rocket", 3, "fsrcnn"))
-
 
 @dataclass
 class Comparison:
-    scale: int
-    model: str
+    upscaler: Upscaler  # what made `fsrcnn`
     lr: Image.Image  # what was upscaled
     bicubic: Image.Image
     fsrcnn: Image.Image
     seconds: dict[str, float]  # {"bicubic": s, "model": s}
     ground_truth: Image.Image | None = None
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # {"bicubic": {"psnr", "ssim"}, ...}
-    arch: str = "fsrcnn"  # the variant (TASK.variants) that made `fsrcnn`
+
+    @property
+    def scale(self) -> int:
+        return self.upscaler.scale
+
+    @property
+    def model(self) -> str:
+        """The upscaler's title, e.g. 'FSRCNN (56,12,4) x2'."""
+        return self.upscaler.card.get("title", self.upscaler.name)
 
     def summary(self) -> str:
         """Markdown lines: sizes, times and (with a ground truth) PSNR/SSIM."""
@@ -76,7 +77,7 @@ class Comparison:
 
     def file_name(self) -> str:
         """The download's file name, e.g. `fsrcnn_x2.png`."""
-        return f"{TASK.checkpoint_name(self.arch, self.scale)}.png"
+        return f"{self.upscaler.name}.png"
 
 
 def prepare(img: Image.Image, scale: int, ground_truth: bool) -> tuple[Image.Image, Image.Image | None]:
@@ -91,12 +92,12 @@ def prepare(img: Image.Image, scale: int, ground_truth: bool) -> tuple[Image.Ima
 
 
 def compare(
-    img: Image.Image, scale: int, arch: str = "fsrcnn", ground_truth: bool = False, progress: Report | None = None
+    img: Image.Image, upscaler: Upscaler, ground_truth: bool = False, progress: Report | None = None
 ) -> Comparison:
-    """Upscale `img` by bicubic and FSRCNN (`arch`); with `ground_truth`, downsize it first and score both.
+    """Upscale `img` by bicubic and by `upscaler`; with `ground_truth`, downsize it first and score both.
     `progress(fraction, phase)` hears the bicubic step and every FSRCNN tile."""
     report = progress or (lambda f, p: None)
-    upscaler = load_upscaler(scale, arch)
+    scale = upscaler.scale
     img, gt = prepare(img, scale, ground_truth)
     upscaler.check_size(img)
     report(0.0, PHASES["bicubic"])
@@ -110,8 +111,7 @@ def compare(
 
     sr = upscaler(img, tile_done, base=bic)
     t2 = time.perf_counter()
-    title = upscaler.card.get("title", upscaler.name)
-    result = Comparison(scale, title, img, bic, sr, {"bicubic": t1 - t0, "model": t2 - t1}, gt, arch=arch)
+    result = Comparison(upscaler, img, bic, sr, {"bicubic": t1 - t0, "model": t2 - t1}, gt)
     if gt is not None:
         result.metrics = {"bicubic": image_quality(bic, gt, scale), "model": image_quality(sr, gt, scale)}
     return result
@@ -207,11 +207,12 @@ def zoom_panel(images: dict[str, Image.Image], box: tuple[int, int, int, int], z
         tile = ImageOps.expand(crop, border=(0, 0, 0, CAPTION_H), fill="white")  # caption below the crop
         ImageDraw.Draw(tile).text((4, zoom_to + 5), label, fill="black")
         tiles.append(tile)
-    return _row(tiles, zoom_to)
+    return tile_row(tiles)
 
 
-def _row(tiles: list[Image.Image], height: int, gap: int = 6) -> Image.Image:
-    panel = Image.new("RGB", (sum(t.width for t in tiles) + gap * (len(tiles) - 1), height + CAPTION_H), "white")
+def tile_row(tiles: list[Image.Image], gap: int = 6) -> Image.Image:
+    """Tiles side by side, top-aligned, `gap` px apart, on white (as tall as the tallest)."""
+    panel = Image.new("RGB", (sum(t.width for t in tiles) + gap * (len(tiles) - 1), max(t.height for t in tiles)), "white")
     x = 0
     for t in tiles:
         panel.paste(t, (x, 0))
@@ -232,8 +233,7 @@ def _overview(lr: Image.Image, lr_box: tuple[int, int, int, int]) -> tuple[Image
 
 
 def zoom_view(
-    lr: Image.Image, scale: int, arch: str = "fsrcnn", at: tuple[int, int] | None = None,
-    ground_truth: Image.Image | None = None,
+    lr: Image.Image, upscaler: Upscaler, at: tuple[int, int] | None = None, ground_truth: Image.Image | None = None,
 ) -> ZoomView:
     """The zoomed detail of upscaling `lr`, centred on LR pixel `at` (default: the most textured spot).
 
@@ -246,8 +246,7 @@ def zoom_view(
         x0 = min(max(at[0] - side // 2, 0), lr.width - side)
         y0 = min(max(at[1] - side // 2, 0), lr.height - side)
         lr_box = (x0, y0, x0 + side, y0 + side)
-    upscaler = load_upscaler(scale, arch)
-    m = upscaler.margin
+    scale, m = upscaler.scale, upscaler.margin
     wide = (max(lr_box[0] - m, 0), max(lr_box[1] - m, 0), min(lr_box[2] + m, lr.width), min(lr_box[3] + m, lr.height))
     # Bicubic of the box alone: Pillow's resize of a box equals the crop of the whole resize.
     size = ((lr_box[2] - lr_box[0]) * scale, (lr_box[3] - lr_box[1]) * scale)
@@ -260,28 +259,9 @@ def zoom_view(
         crops["Ground truth"] = ground_truth.crop(box)
     overview, osize = _overview(lr, lr_box)
     tiles = [overview] + [_captioned(im.resize((ZOOM_TO, ZOOM_TO), Image.NEAREST), k) for k, im in crops.items()]
-    return ZoomView(_row(tiles, ZOOM_TO), box, lr_box, lr.size, osize)
+    return ZoomView(tile_row(tiles), box, lr_box, lr.size, osize)
 
 
 def comparison_zoom(c: Comparison) -> Image.Image:
     """The zoom panel of a comparison: where | bicubic | FSRCNN (| ground truth) at the most detailed spot."""
-    return zoom_view(c.lr, c.scale, c.arch, ground_truth=c.ground_truth).panel
-
-
-# ------------------------------------------------------------------ examples and the model card
-def examples() -> list[tuple[str, int, str]]:
-    """(photo name, scale, variant) of the examples the demos offer: those whose checkpoint is shipped."""
-    have = set(TASK.pairs())
-    return [(p, s, a) for p, s, a in EXAMPLES if (a, s) in have]
-
-
-def examples_key() -> str:
-    """A short digest of what the examples' outputs depend on (the examples and their checkpoints' sha256):
-    a cache of example outputs keyed by it is never served after a checkpoint is retrained."""
-    h = hashlib.sha256(repr(EXAMPLES).encode())
-    for _, s, a in examples():  # the cards' sha256, without loading: a damaged checkpoint must not stop the app
-        try:
-            h.update(str(checkpoints.read_card(checkpoints.shipped("sr", TASK.checkpoint_name(a, s)))["sha256"]).encode())
-        except (checkpoints.CheckpointError, KeyError):
-            h.update(b"unavailable")
-    return h.hexdigest()[:12]
+    return zoom_view(c.lr, c.upscaler, ground_truth=c.ground_truth).panel

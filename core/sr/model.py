@@ -22,7 +22,22 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.checkpoints import register_model
+from core.registry import register_model
+
+#: The upscaling factors FSRCNN is trained and shipped for (the paper's).
+SCALES = (2, 3, 4)
+
+
+def parse_scale(scale: int | str) -> int:
+    """2, "2" or "x2" -> 2; anything else is a ValueError naming the scales."""
+    text = str(scale).strip().lower().removeprefix("x")
+    if isinstance(scale, bool) or not text.isdigit() or int(text) not in SCALES:
+        raise ValueError(bad_scale_message(scale))
+    return int(text)
+
+
+def bad_scale_message(scale: object) -> str:
+    return f"Scale must be one of {', '.join(f'x{s}' for s in SCALES)}; got {scale!r}."
 
 
 @dataclass
@@ -37,8 +52,8 @@ class FSRCNNConfig:
 class FSRCNN(nn.Module):
     def __init__(self, scale: int = 2, d: int = 56, s: int = 12, m: int = 4):
         super().__init__()
-        if scale not in (2, 3, 4):
-            raise ValueError(f"FSRCNN scale must be 2, 3 or 4, got {scale}.")
+        if isinstance(scale, bool) or scale not in SCALES:
+            raise ValueError(bad_scale_message(scale))
         self.config = FSRCNNConfig(scale, d, s, m)
         self.feature = nn.Sequential(nn.Conv2d(1, d, 5, padding=2), nn.PReLU(d))
         self.shrink = nn.Sequential(nn.Conv2d(d, s, 1), nn.PReLU(s))

@@ -7,8 +7,8 @@ network's receptive field, so the tiled result equals whole-image inference.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -16,8 +16,7 @@ from PIL import Image
 
 from core import checkpoints
 from core.imaging import ImageInputError, rgb_to_ycbcr, ycbcr_to_rgb
-from core.sr.model import FSRCNN, gemm_deconv
-from core.sr.task import SCALES, TASK
+from core.sr.model import FSRCNN, SCALES, bad_scale_message, gemm_deconv
 
 #: Largest output an upscaler produces (pixels): 64 MP, e.g. 2000x2000 input at x4.
 MAX_OUTPUT_PIXELS = 64_000_000
@@ -33,8 +32,9 @@ Progress = Callable[[int, int], None]  # (tiles done, tiles in all)
 
 
 def check_scale(scale: int) -> int:
+    """`scale` itself when it is one of SCALES (an int); else the ValueError of `core.sr.model.parse_scale`."""
     if isinstance(scale, bool) or scale not in SCALES:
-        raise ValueError(f"Scale must be one of {', '.join(map(str, SCALES))}; got {scale}.")
+        raise ValueError(bad_scale_message(scale))
     return int(scale)
 
 
@@ -153,29 +153,8 @@ class Upscaler:
         return out
 
 
-def load_upscaler(scale: int, arch: str = "fsrcnn") -> Upscaler:
-    """The shipped FSRCNN for `scale` (2, 3 or 4) and `arch` ("fsrcnn" or "fsrcnn-s"), a `.safetensors` path,
-    or a Hugging Face Hub id `owner/repo[/name]` (name defaults to `fsrcnn_x<scale>`).
-
-    Loaded once and cached. Raises `CheckpointError` if that checkpoint is missing or corrupt.
-    """
-    return _load(check_scale(scale), arch)
-
-
-@functools.lru_cache(maxsize=16)
-def _load(scale: int, arch: str) -> Upscaler:
-    if "/" in arch or arch.endswith(".safetensors"):
-        path = checkpoints.resolve(arch, default_name=TASK.checkpoint_name("fsrcnn", scale))
-    else:
-        if arch not in TASK.variants:
-            raise ValueError(f"Unknown upscaler '{arch}'. Choose one of: {', '.join(TASK.variants)}, a path or a Hub id.")
-        path = checkpoints.shipped("sr", TASK.checkpoint_name(arch, scale))
-        if not path.is_file():
-            have = ", ".join(f"{a} x{s}" for a, s in TASK.pairs()) or "none"
-            raise checkpoints.CheckpointError(
-                f"No shipped {TASK.title(arch)} checkpoint for x{scale} ({checkpoints.display_path(path)}); "
-                f"shipped: {have}.")
+def open_upscaler(path: Path) -> Upscaler:
+    """The FSRCNN checkpoint at `path` as an `Upscaler` (uncached: `core.sr.task.TASK.load` caches by sha256).
+    Raises `CheckpointError` naming the file if it is missing, damaged or not an upscaler."""
     model, card = checkpoints.load_checkpoint(path, task="sr")
-    if model.scale != scale:
-        raise checkpoints.CheckpointError(f"'{path.name}' is an x{model.scale} model, not x{scale}.")
     return Upscaler(model, card)

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import gradio as gr
 
-from core.checkpoints import CheckpointError
-from core.imaging import ImageInputError
 from core.tasks import Task
-
-USER_ERRORS = (ImageInputError, CheckpointError, ValueError)
 
 
 def header(task: Task) -> bool:
     """The tab's heading, introduction and paper links (the same words as the Streamlit page, from the task);
     False, with a note, when no checkpoint of the task is shipped (the tab then shows nothing else)."""
     gr.Markdown(f"### {task.heading}\n{task.intro}\n\n{task.papers_line()}")
-    if not task.available():
+    if not task.names():
         gr.Markdown(task.nothing_shipped())
         return False
     return True

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from core.tasks import about
+from core.tasks import USER_ERRORS, about
 from demos import export
 from demos.components.outputs import OUTPUTS
-from demos.tabs import USER_ERRORS
 
 
 def build(demo: gr.Blocks) -> None:

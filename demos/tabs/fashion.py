@@ -5,14 +5,15 @@ from __future__ import annotations
 import gradio as gr
 from PIL import Image
 
-from core.fashion import CLASSES
+from core.fashion.data import CLASSES
 from core.fashion.predict import classify
 from core.fashion.task import SKETCH_SIZE, SKETCH_STROKE, VIEW_SIZE, ClassifyTask
 from core.imaging import open_image
 from core.plots import confusion_matrix_svg
+from core.tasks import USER_ERRORS
 from demos.components.drawing import drawing_pad
 from demos.components.outputs import image_input, save_outputs
-from demos.tabs import USER_ERRORS, header
+from demos.tabs import header
 
 PHOTO, DRAWING = "photo", "drawing"  # which input the answer on screen is about
 
@@ -23,7 +24,7 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
 
     def answer(img, arch: str):
         try:
-            p = classify(open_image(img), arch)
+            p = classify(open_image(img), task.load(arch))
         except USER_ERRORS as e:
             raise gr.Error(str(e)) from e
         (view,) = save_outputs("classify", {"model_view.png": p.view.resize((VIEW_SIZE, VIEW_SIZE), Image.NEAREST)})
@@ -55,7 +56,7 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
 
     def show_model(arch: str):
         try:
-            cm = task.card(arch)["metrics"]["confusion_matrix"]
+            cm = task.entry(arch).metrics["confusion_matrix"]
             return confusion_matrix_svg(cm, CLASSES, task.confusion_title(arch)), task.card_markdown(arch)
         except USER_ERRORS as e:
             raise gr.Error(str(e)) from e

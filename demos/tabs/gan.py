@@ -8,23 +8,22 @@ import gradio as gr
 
 from core.fashion.data import DataMissingError
 from core.gan.explore import (
+    DIRECTION_SPREAD,
+    DIRECTION_STEP,
     arithmetic,
     arithmetic_captions,
-    direction_ranges,
-    interpolation_grid,
     latents_npy,
     move_along_directions,
     nearest_training_images,
-    to_gif,
-    to_grid,
 )
 from core.gan.latent import MAX_SEED, random_seed
+from core.gan.render import interpolation_grid, to_gif, to_grid
+from core.gan.sample import DIRECTIONS
 from core.gan.task import ALL_CLASSES, FRAMES, SAMPLES, TRUNCATION, GanTask, Range
 from core.gan.timeline import frame_caption, grid_image
+from core.tasks import USER_ERRORS
 from demos.components.outputs import save_outputs
-from demos.tabs import USER_ERRORS, header
-
-N_DIRECTIONS = 5
+from demos.tabs import header
 
 
 def _slider(r: Range, label: str, **kwargs) -> gr.Slider:
@@ -82,15 +81,16 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
                                                   buttons=["download"]))
                             arith_caps.append(gr.Markdown(elem_id=f"gan-arith-caption-{k}"))
             with gr.Tab("Directions"):
-                gr.Markdown("Move the seed's latent along the 5 principal directions of the latent space (GANSpace). "
-                            "Each slider reaches ±2 standard deviations of the latents along its direction: "
+                gr.Markdown(f"Move the seed's latent along the {DIRECTIONS} principal directions of the latent space "
+                            f"(GANSpace). Each slider reaches ±{DIRECTION_SPREAD:g} standard deviations of the latents "
+                            "along its direction: "
                             "further out, the generator never saw its input. Below: the closest training "
                             "images, to check the sample is not memorised.")
-                reach = direction_ranges(task.load(first), N_DIRECTIONS)
+                reach = task.direction_reach(first)
                 with gr.Row():
                     with gr.Column():
-                        amounts = [gr.Slider(-r, r, 0, step=0.05, label=f"Direction {i + 1}", elem_id=f"gan-dir-{i}")
-                                   for i, r in enumerate(reach)]
+                        amounts = [gr.Slider(-r, r, 0, step=DIRECTION_STEP, label=f"Direction {i + 1}",
+                                             elem_id=f"gan-dir-{i}") for i, r in enumerate(reach)]
                     with gr.Column():
                         gr.Markdown("**Sample**, moved along the directions")
                         moved = gr.Image(show_label=False, format="png", elem_id="gan-moved")
@@ -120,7 +120,7 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
         """The class control, model card and direction ranges for this model."""
         cond = task.conditional(arch)
         klass = gr.Dropdown(interactive=cond, info=task.class_note(arch), **({} if cond else {"value": ALL_CLASSES}))
-        sliders = [gr.Slider(minimum=-r, maximum=r, value=0) for r in direction_ranges(sampler(arch), N_DIRECTIONS)]
+        sliders = [gr.Slider(minimum=-r, maximum=r, value=0) for r in task.direction_reach(arch)]
         return klass, task.card_markdown(arch), *sliders
 
     def run_sample(arch: str, seed: float, label: str, n: float, truncation: float):

@@ -8,15 +8,18 @@ from gradio import utils as gradio_utils
 from core.examples import PHOTOS, example_photo_files
 from core.imaging import open_image
 from core.sr import compare as sr
-from core.sr.task import SCALES, UpscaleTask
+from core.sr.model import parse_scale
+from core.sr.task import UpscaleTask
+from core.tasks import USER_ERRORS
 from demos.components.outputs import image_input, save_outputs
-from demos.tabs import USER_ERRORS, header
+from demos.tabs import header
 
 
 def build(task: UpscaleTask, demo: gr.Blocks) -> None:
     if not header(task):
         return
-    scales = [f"x{s}" for s in SCALES]
+    first_scale = task.scales()[0]
+    scales = [f"x{s}" for s in task.scales()]
     with gr.Row():
         with gr.Column(scale=1):
             inp = image_input(label="Low-resolution image", elem_id="upscale-input", height=320)
@@ -24,8 +27,8 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
             # The list shows only what is shipped at the chosen scale (narrowed on load and on every scale change).
             # allow_custom_value: an example sets scale and model at once, e.g. x3 with FSRCNN-s, before the list
             # is narrowed to x3's; the handler still refuses a model that is not shipped at the scale, by name.
-            arch = gr.Dropdown(task.choices(), value=task.default(SCALES[0]), label=task.picker, elem_id="upscale-model",
-                               allow_custom_value=True)
+            arch = gr.Dropdown(task.choices(scale=first_scale), value=task.default(scale=first_scale),
+                               label=task.picker, elem_id="upscale-model", allow_custom_value=True)
             info = gr.Markdown(elem_id="upscale-measured")
             with gr.Accordion("Model card", open=False):
                 card = gr.Markdown(elem_id="upscale-card")
@@ -41,15 +44,23 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
             download = gr.File(label="Download the FSRCNN result (full-resolution PNG)", elem_id="upscale-download")
     outputs = [slider, zoom, stats, download]
 
+    def loaded(scale: str, name: str):
+        """The upscaler picked, refused by name when it is not shipped at the scale picked."""
+        s = parse_scale(scale)
+        if name not in task.names(scale=s):
+            raise ValueError(f"{task.title(name)} is not shipped at x{s}; shipped there: "
+                             + ", ".join(task.title(n) for n in task.names(scale=s)) + ".")
+        return task.load(name)
+
     def run_upscale(path: str | None, scale: str, arch: str, ground_truth: bool, progress=gr.Progress()):
         """(before/after previews for the slider, zoom panel, summary markdown, full-resolution PNG to download)."""
         if not path:
             raise gr.Error("Please upload an image or pick an example first.")
         try:
             img = open_image(path)
-            s = task.parse_scale(scale)
-            c = sr.compare(img, s, arch, ground_truth, progress=lambda f, phase: progress(0.8 * f, desc=phase))
-            panel = sr.zoom_view(c.lr, s, arch, ground_truth=c.ground_truth).panel
+            upscaler = loaded(scale, arch)
+            c = sr.compare(img, upscaler, ground_truth, progress=lambda f, phase: progress(0.8 * f, desc=phase))
+            panel = sr.zoom_view(c.lr, upscaler, ground_truth=c.ground_truth).panel
         except USER_ERRORS as e:
             raise gr.Error(str(e)) from e
         progress(0.85, desc=sr.PHASES["previews"])
@@ -63,12 +74,12 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
     def move_zoom(path: str | None, scale: str, arch: str, ground_truth: bool, evt: gr.SelectData):
         """A click on the overview re-centres the zoom there (computed from the input alone, so it is quick)."""
         try:
-            s = task.parse_scale(scale)
-            lr, truth = sr.prepare(open_image(path), s, ground_truth)
+            upscaler = loaded(scale, arch)
+            lr, truth = sr.prepare(open_image(path), upscaler.scale, ground_truth)
             at = sr.overview_lr_point(lr.size, *evt.index)
             if at is None:
                 return gr.skip()
-            panel = sr.zoom_view(lr, s, arch, at=at, ground_truth=truth).panel
+            panel = sr.zoom_view(lr, upscaler, at=at, ground_truth=truth).panel
         except USER_ERRORS as e:
             raise gr.Error(str(e)) from e
         return save_outputs("zoom", {"zoom.png": panel})[0]
@@ -78,14 +89,16 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
         return None, None, "", None
 
     def show_models(scale: str, arch: str):
-        """The model picker offers only what is shipped at this scale; the note and card follow the choice."""
-        s = task.parse_scale(scale)
-        arch = arch if arch in task.available(s) else task.default(s)
-        return gr.Dropdown(choices=task.choices(s), value=arch), *show_model(scale, arch)
+        """The model picker offers only what is shipped at this scale (the same model where it is); the note
+        and card follow the choice."""
+        s = parse_scale(scale)
+        arch = arch if arch in task.names(scale=s) else task.counterpart(arch, scale=s)
+        return gr.Dropdown(choices=task.choices(scale=s), value=arch), *show_model(scale, arch)
 
     def show_model(scale: str, arch: str) -> tuple[str, str]:
-        s = task.parse_scale(scale)
-        return "Measured (PSNR on Y): " + task.measured(arch, s), task.card_markdown(arch, scale=s)
+        if arch not in task.names():
+            return "", ""
+        return "Measured (PSNR on Y): " + task.measured(arch), task.card_markdown(arch)
 
     btn.click(run_upscale, [inp, scale, arch, gt], outputs, api_name="upscale", concurrency_limit=2)
     # `.input` and `.upload` fire on the user's own changes only: an example click sets the controls and its
@@ -98,13 +111,14 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
     demo.load(show_models, [scale, arch], [arch, info, card], api_name=False)
 
     files = {p.stem: str(p) for p in example_photo_files()}
-    rows = sr.examples()
+    rows = [(p, name, task.entry(name).facets["scale"]) for p, name in task.examples()]
     ex = gr.Examples(
-        [[files[p], f"x{s}", a, False] for p, s, a in rows], inputs=[inp, scale, arch, gt], outputs=outputs,
-        fn=run_upscale, cache_examples=True, cache_mode="lazy", label="Examples (scikit-image photos; answered from a cache after the first click)",
-        example_labels=[f"{PHOTOS[p]} · x{s} · {task.title(a)}" for p, s, a in rows],
+        [[files[p], f"x{s}", name, False] for p, name, s in rows], inputs=[inp, scale, arch, gt], outputs=outputs,
+        fn=run_upscale, cache_examples=True, cache_mode="lazy",
+        label="Examples (scikit-image photos; answered from a cache after the first click)",
+        example_labels=[f"{PHOTOS[p]} · x{s} · {task.label(name)}" for p, name, s in rows],
     )
     # Gradio keys its cache folder by the component's number; key it by the examples and their checkpoints'
     # sha256 instead, so that a retrained checkpoint is never answered from an old cache.
-    ex.cached_folder = gradio_utils.get_cache_folder() / f"upscale-{sr.examples_key()}"
+    ex.cached_folder = gradio_utils.get_cache_folder() / f"upscale-{task.examples_key()}"
     ex.cached_file, ex.cached_indices_file = ex.cached_folder / "log.csv", ex.cached_folder / "indices.csv"
