@@ -12,9 +12,9 @@ import platform
 import torch
 
 from bench.timing import median_seconds
-from core.examples import fashion_example_files
 from core.fashion.evaluate import cpu_latency_ms
-from core.fashion.predict import available, classify, load_classifier
+from core.fashion.predict import classify
+from core.fashion.task import TASK
 from core.imaging import open_image
 
 
@@ -27,13 +27,13 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     print(f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"{torch.get_num_threads()} torch threads, torch {torch.__version__}\n")
-    photo = open_image(fashion_example_files()[0])
+    photo = open_image(TASK.examples()[0][0])
     print("| model | parameters | test accuracy | ms / image (batch 1) | images/s (batch 256) | demo answer (photo → probabilities) |")
     print("|---|---|---|---|---|---|")
-    for arch in available():
-        clf = load_classifier(arch)
+    for arch in TASK.names():
+        clf = TASK.load(arch)
         speed = cpu_latency_ms(clf.model, args.runs, flip_tta=clf.flip_tta)
-        demo = median_seconds(lambda a=arch: classify(photo, a), max(10, args.runs // 10))
+        demo = median_seconds(lambda c=clf: classify(photo, c), max(10, args.runs // 10))
         print(f"| {clf.title} | {clf.card['parameters']:,} | {clf.card['metrics']['test_accuracy']:.2%} "
               f"| {speed['latency_ms_batch1']:.2f} | {speed['images_per_s_batch256']:,} | {demo * 1000:.1f} ms |")
 

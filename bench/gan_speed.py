@@ -18,9 +18,10 @@ import platform
 import torch
 
 from bench.timing import median_seconds
-from core.gan.explore import latents_npy, to_gif, to_grid
+from core.gan.explore import latents_npy
 from core.gan.latent import latents
-from core.gan.sample import available, load_generator
+from core.gan.render import to_gif, to_grid
+from core.gan.task import TASK
 from core.registry import build_model
 
 
@@ -91,8 +92,8 @@ def main() -> None:
     gpu_col = " GPU images/s |" if cuda else ""
     print(f"| model | parameters (G) | CPU images/s (batch {args.batch}) |{gpu_col} demo: sample 32 + grid + PNG + latents | demo: interpolate 10 frames + GIF |")
     print("|---|---|---|" + ("---|" if cuda else "") + "---|---|")
-    for arch in available():
-        s = load_generator(arch)
+    for arch in TASK.names():
+        s = TASK.load(arch)
         params = sum(q.numel() for q in s.g.parameters())
         cpu = images_per_s(s, "cpu", args.batch, args.runs)
         gpu = f" {images_per_s(s, 'cuda', args.batch, args.runs):,.0f} |" if cuda else ""

@@ -21,7 +21,8 @@ import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
-from core.examples import example_photo, fashion_example_files
+from core.examples import example_photo
+from core.fashion.task import TASK as FASHION
 
 
 def rss_mb(pid: int) -> float:
@@ -68,14 +69,14 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     photo = tmp / "photo512.png"
     example_photo("astronaut").resize((512, 512)).save(photo)
-    garment = fashion_example_files()[0]
+    garment = FASHION.examples()[0][0]
     env = {**os.environ, "GRADIO_SERVER_PORT": str(args.port), "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
     server = subprocess.Popen([sys.executable, "app.py"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{args.port}/"
     try:
         wait_ready(url)
         warm = Client(url, verbose=False)  # first use of each model loads it; measure steady state after
-        warm.predict(handle_file(str(photo)), "x2", "fsrcnn", False, api_name="/upscale")
+        warm.predict(handle_file(str(photo)), "x2", "fsrcnn_x2", False, api_name="/upscale")
         warm.predict(handle_file(str(garment)), "resnet", api_name="/classify")
         warm.predict("cgan", 0, "All classes", 64, 1.0, api_name="/sample")
         rss_before = rss_mb(server.pid)
@@ -97,7 +98,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 try:
                     if i % 3 == 0:
-                        client.predict(handle_file(str(photo)), "x2", "fsrcnn", False, api_name="/upscale")
+                        client.predict(handle_file(str(photo)), "x2", "fsrcnn_x2", False, api_name="/upscale")
                     elif i % 3 == 1:
                         client.predict(handle_file(str(garment)), "resnet", api_name="/classify")
                     else:

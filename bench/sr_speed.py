@@ -23,7 +23,8 @@ import torch.nn.functional as F
 
 from bench.timing import best_seconds
 from core.examples import example_photo
-from core.sr import TASK, bicubic, load_upscaler
+from core.sr.task import TASK, load_upscaler
+from core.sr.upscale import bicubic
 
 #: (scale, LR width, LR height): the cases the ratio is reported for.
 CASES = ((2, 512, 512), (3, 512, 512), (4, 1200, 800))
@@ -51,8 +52,8 @@ def ratio_table(runs: int, rate: float, tile: int | None) -> list[str]:
     rows = ["| model | input → output | FLOP | bound (ms) | whole call (ms) | ratio | FSRCNN / bicubic |",
             "|---|---|---|---|---|---|---|"]
     for scale, w, h in CASES:
-        for arch in TASK.available(scale):
-            up = load_upscaler(scale, arch)
+        for name in TASK.names(scale=scale):
+            up = TASK.load(name)
             if tile:
                 up.tile = tile
             img = photo(w, h)
@@ -67,7 +68,7 @@ def ratio_table(runs: int, rate: float, tile: int | None) -> list[str]:
 
 def peak_memory_mb(w: int = 4000, h: int = 3000, scale: int = 2) -> tuple[float, float]:
     """(peak RSS before the call, peak RSS after it) in MB of a fresh process that upscales a `w`x`h` photo."""
-    code = (f"import resource; from bench.sr_speed import photo; from core.sr import load_upscaler; "
+    code = (f"import resource; from bench.sr_speed import photo; from core.sr.task import load_upscaler; "
             f"up = load_upscaler({scale}); img = photo({w}, {h}); "
             f"base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; out = up(img); "
             f"print(base / 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")

@@ -101,7 +101,7 @@ def test_streamlit_pages_on_the_corpus(page: str, case: Case):
 BAD_PARAMETERS = {  # name: (endpoint, arguments with the file as None, the message Gradio's validation gives)
     "scale x5": ("upscale", (None, "x5", "fsrcnn_x2", False), "'x5'.*not in the list of choices"),
     "scale 5": ("upscale", (None, 5, "fsrcnn_x2", False), "5.*not in the list of choices"),
-    "unknown upscaler": ("upscale", (None, "x2", "srgan", False), "Unknown upscaler 'srgan'. Choose one of: fsrcnn, fsrcnn-s"),
+    "unknown upscaler": ("upscale", (None, "x2", "srgan", False), "Unknown upscaler 'srgan'. Shipped: fsrcnn_x2, fsrcnn_x3"),
     "unknown classifier": ("classify", (None, "vit"), "vit is not in the list of choices"),
     "seed -1": ("sample", ("cgan", -1, "All classes", 4, 1.0), "-1 is less than minimum value 0"),
     "seed 10**12": ("sample", ("cgan", 10**12, "All classes", 4, 1.0), "greater than maximum value"),

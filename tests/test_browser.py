@@ -9,8 +9,9 @@ import pytest
 from PIL import Image
 from support import screenshot, suite_page
 
-from core.examples import example_photo_files, fashion_example_files
-from core.fashion import CLASSES
+from core.examples import example_photo_files
+from core.fashion.data import CLASSES
+from core.fashion.task import TASK as FASHION
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def test_upscale_tab_in_the_browser(page):
 
 def test_classify_tab_in_the_browser(page):
     page.get_by_role("tab", name="Classify").click()
-    page.locator("#classify-input input[type=file]").set_input_files(str(fashion_example_files()[0]))
+    page.locator("#classify-input input[type=file]").set_input_files(str(FASHION.examples()[0][0]))
     page.get_by_role("button", name="Classify", exact=True).click()
     page.locator("#classify-label").get_by_text("%").first.wait_for(timeout=30_000)
     text = page.locator("#classify-label").inner_text()

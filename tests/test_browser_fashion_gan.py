@@ -40,7 +40,7 @@ def _image(page, elem_id: str, not_src: str | None = None, timeout: float = 60_0
 
 def _expected_grid(arch: str, seed: int, class_name: str) -> np.ndarray:
     """What the Samples tab must show for these settings, computed by core directly."""
-    from core.gan.explore import to_grid
+    from core.gan.render import to_grid
     from core.gan.task import SAMPLES, TRUNCATION
 
     s = GAN.load(arch)
@@ -55,8 +55,7 @@ def _seed(page) -> int:
 
 @pytest.fixture(scope="module")
 def gan_page(page):
-    if not GAN.available():
-        pytest.skip("no shipped generator")
+    assert GAN.names()
     page.get_by_role("tab", name="GAN").click()
     return page
 
@@ -76,8 +75,7 @@ def test_gan_random_seed_redraws_the_samples(gan_page):
 
 def test_gan_class_pick_redraws_and_the_list_does_not_cover_a_slider(gan_page):
     page = gan_page
-    if not GAN.conditional(GAN.default()):
-        pytest.skip("the default generator is unconditional")
+    assert GAN.conditional(GAN.default())
     src, before = _image(page, "gan-grid")
     page.locator("#gan-class input").click()
     option = page.get_by_role("option", name="Sneaker", exact=True)
@@ -96,9 +94,8 @@ def test_gan_class_pick_redraws_and_the_list_does_not_cover_a_slider(gan_page):
 
 def test_gan_class_control_is_off_for_the_unconditional_2014_gan(gan_page):
     page = gan_page
-    unconditional = [a for a in GAN.available() if not GAN.conditional(a)]
-    if not unconditional:
-        pytest.skip("no unconditional generator shipped")
+    unconditional = [a for a in GAN.names() if not GAN.conditional(a)]
+    assert unconditional
     arch = unconditional[0]
     src, _ = _image(page, "gan-grid")
     page.locator("#gan-model").get_by_text(GAN.title(arch)).click()
@@ -114,7 +111,8 @@ def test_gan_class_control_is_off_for_the_unconditional_2014_gan(gan_page):
 
 
 def test_gan_directions_show_the_sample_at_once(gan_page):
-    from core.gan.explore import move_along_directions, to_grid
+    from core.gan.explore import move_along_directions
+    from core.gan.render import to_grid
 
     page = gan_page
     page.reload()  # a fresh visit: no slider moved, nothing clicked but the tabs
@@ -136,9 +134,8 @@ def test_gan_watch_it_learn_says_what_the_model_recorded(gan_page):
     note.get_by_text(GAN.timeline_note(GAN.default())[:40], exact=False).wait_for(timeout=30_000)
     screenshot(page, "gan_watch_it_learn")
     # A generator that predates the timeline (the 2014 GAN): the note says so and no empty frame or slider is shown.
-    silent = [a for a in GAN.available() if GAN.timeline(a) is None]
-    if not silent:
-        pytest.skip("every shipped generator recorded a timeline")
+    silent = [a for a in GAN.names() if GAN.timeline(a) is None]
+    assert silent  # the 2014 GAN
     page.locator("#gan-model").get_by_text(GAN.title(silent[0])).click()
     note.get_by_text(GAN.timeline_note(silent[0])[:40], exact=False).wait_for(timeout=30_000)
     page.locator("#gan-timeline-frame img").wait_for(state="detached", timeout=30_000)
@@ -152,9 +149,8 @@ def test_gan_watch_it_learn_shows_a_shipped_timeline_and_its_slider_moves_throug
 
     page = gan_page
     # Another generator than the one shown, so that picking it must change the frame.
-    learners = [a for a in GAN.available() if GAN.timeline(a) is not None and a != GAN.default()]
-    if not learners:
-        pytest.skip("no shipped generator besides the default recorded a timeline")
+    learners = [a for a in GAN.names() if GAN.timeline(a) is not None and a != GAN.default()]
+    assert learners  # the DCGAN
     arch = learners[0]
     t = GAN.timeline(arch)
     page.get_by_role("tab", name="Watch it learn").click()
@@ -190,8 +186,7 @@ def test_gan_interpolation_wraps_and_plays_inline(gan_page):
 
 @pytest.fixture(scope="module")
 def classify_page(page):
-    if not FASHION.available() or not FASHION.examples():
-        pytest.skip("needs classifiers and the Fashion-MNIST data")
+    assert FASHION.names() and FASHION.examples()
     page.get_by_role("tab", name="Classify").click()
     return page
 
@@ -214,11 +209,11 @@ def test_classify_model_switch_reanswers(classify_page):
     page.get_by_role("tab", name="Photo").click()
     page.locator("#classify-input input[type=file]").set_input_files(str(path))
     page.get_by_role("button", name="Classify", exact=True).click()
-    first = _answer(page, FASHION.card(FASHION.default())["title"])
-    other = next(a for a in FASHION.available() if a != FASHION.default())
+    first = _answer(page, FASHION.entry(FASHION.default()).title)
+    other = next(a for a in FASHION.names() if a != FASHION.default())
     page.locator("#classify-model input").click()
     page.get_by_role("option", name=FASHION.label(other)).click()
-    second = _answer(page, FASHION.card(other)["title"], first)  # re-answered by the new model, no click
+    second = _answer(page, FASHION.entry(other).title, first)  # re-answered by the new model, no click
     top = next(iter(classify(open_image(path), other).probabilities))
     page.wait_for_function("(c) => document.querySelector('#classify-label').innerText.includes(c)", arg=top)
     # The confusion matrix follows the model and is vector text, not a bitmap.
@@ -228,7 +223,7 @@ def test_classify_model_switch_reanswers(classify_page):
     screenshot(page, "classify_switch")
     page.locator("#classify-model input").click()
     page.get_by_role("option", name=FASHION.label(FASHION.default())).click()
-    _answer(page, FASHION.card(FASHION.default())["title"], second)
+    _answer(page, FASHION.entry(FASHION.default()).title, second)
 
 
 def test_first_drag_on_the_sketchpad_draws_and_classifies(classify_page):
@@ -254,7 +249,7 @@ def test_first_drag_on_the_sketchpad_draws_and_classifies(classify_page):
     old = page.locator("#classify-timing").inner_text()
     old_view = page.evaluate("() => document.querySelector('#classify-view img')?.src ?? null")
     page.get_by_role("button", name="Classify drawing").click()
-    _answer(page, FASHION.card(FASHION.default())["title"], old)
+    _answer(page, FASHION.entry(FASHION.default()).title, old)
     assert "Draw a garment first" not in page.content()
     _, view = _image(page, "classify-view", not_src=old_view)
     screenshot(page, "classify_drawing")

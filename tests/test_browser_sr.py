@@ -13,10 +13,8 @@ from PIL import Image
 from support import screenshot, suite_page
 
 from core.examples import example_photo
-from core.sr import TASK
 from core.sr.compare import OVERVIEW_SIDE, PREVIEW_SIDE
-
-pytestmark = pytest.mark.skipif(("fsrcnn", 2) not in TASK.pairs(), reason="no shipped FSRCNN x2 checkpoint")
+from core.sr.task import TASK
 
 
 @pytest.fixture(scope="module")
@@ -80,21 +78,20 @@ def _red_box(page) -> tuple[float, float] | None:
 def test_picker_offers_only_what_is_shipped_at_each_scale(page):
     for scale in (2, 3, 4, 2):
         _choose_scale(page, scale)
-        expected = [TASK.label(a) for a in TASK.available(scale)]
+        expected = [TASK.label(a) for a in TASK.names(scale=scale)]
         page.wait_for_function("(n) => document.querySelector('#upscale-model input').value !== ''", arg=None)
         assert _model_options(page) == expected, f"x{scale}"
 
 
 def test_the_small_model_upscales_at_x4_and_shows_its_own_card(page, photos):
     """FSRCNN-s now ships at every scale: picked at x4, it is the model that runs and whose card is shown."""
-    if ("fsrcnn-s", 4) not in TASK.pairs():
-        pytest.skip("FSRCNN-s x4 is not shipped")
+    assert "fsrcnn-s_x4" in TASK.names(scale=4)
     page.locator("#upscale-input input[type=file]").set_input_files(str(photos["cat"]))
     page.locator("#upscale-input img").first.wait_for()
     _choose_scale(page, 4)
     page.locator("#upscale-model input").click()
-    page.get_by_role("option", name=TASK.label("fsrcnn-s")).click()
-    assert page.locator("#upscale-model input").input_value() == TASK.label("fsrcnn-s")
+    page.get_by_role("option", name=TASK.label("fsrcnn-s_x4")).click()
+    assert page.locator("#upscale-model input").input_value() == TASK.label("fsrcnn-s_x4")
     page.get_by_role("button", name="Upscale", exact=True).click()
     assert _natural_size(page, "#upscale-output img") == [PREVIEW_SIDE, 1064]  # 1804x1200, shown at 1600 px
     assert "451×300 → 1804×1200" in page.locator("#upscale-stats").inner_text()
@@ -103,7 +100,7 @@ def test_the_small_model_upscales_at_x4_and_shows_its_own_card(page, photos):
     screenshot(page, "upscale_small_model_x4")
     page.get_by_role("button", name="Model card").click()  # leave the page as the next test expects it
     page.locator("#upscale-model input").click()
-    page.get_by_role("option", name=TASK.label("fsrcnn")).click()
+    page.get_by_role("option", name=TASK.label("fsrcnn_x2")).click()
 
 
 def test_changing_the_scale_clears_the_previous_result(page, photos):
@@ -165,13 +162,12 @@ def test_a_cached_example_answers_at_once(page):
 
 def test_an_example_at_another_scale_sets_scale_model_and_result_together(page):
     """The coffee example opens at x3 with FSRCNN-s: scale, model picker and result must all follow it."""
-    if ("fsrcnn-s", 3) not in TASK.pairs():
-        pytest.skip("FSRCNN-s x3 is not shipped")
+    assert "fsrcnn-s_x3" in TASK.names(scale=3)
     page.get_by_text("A cup of coffee", exact=False).first.click()
     page.get_by_text("600×400 → 1800×1200").wait_for(timeout=120_000)
     assert _natural_size(page, "#upscale-output img") == [PREVIEW_SIDE, 1067]  # 1800x1200, shown at 1600 px
     assert page.locator("#upscale-scale input[value='x3']").is_checked()
-    assert page.locator("#upscale-model input").input_value() == TASK.label("fsrcnn-s")
+    assert page.locator("#upscale-model input").input_value() == TASK.label("fsrcnn-s_x4")
     assert "600×400 → 1800×1200" in page.locator("#upscale-stats").inner_text()
     page.get_by_role("button", name="Model card").click()
     page.locator("#upscale-card").get_by_text("checkpoints/sr/fsrcnn-s_x3.json", exact=True).wait_for()

@@ -8,19 +8,18 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from core.examples import fashion_example_files
-from core.fashion import CLASSES
-from core.fashion.predict import available, load_classifier
+from core.fashion.data import CLASSES
 from core.fashion.task import TASK
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.skipif(not available() or not fashion_example_files(), reason="needs classifiers and data")
+available, load_classifier = TASK.names, TASK.load
 
 
 def test_gradio_classify_endpoint_returns_top5_and_the_models_view(client):
     from gradio_client import handle_file
 
-    example = fashion_example_files()[0]  # a rendered T-shirt/top
+    example, truth = TASK.examples()[0]  # a rendered T-shirt/top
+    assert truth == "T-shirt/top"
     label, view, timing = client.predict(handle_file(str(example)), available()[-1], api_name="/classify")
     assert label["label"] in CLASSES and len(label["confidences"]) == 5
     assert sum(c["confidence"] for c in label["confidences"]) <= 1.0 + 1e-6
@@ -76,7 +75,7 @@ def test_confusion_matrix_svg_is_vector_theme_aware_and_complete():
     from core.plots import confusion_matrix_svg
 
     arch = available()[-1]
-    matrix = TASK.card(arch)["metrics"]["confusion_matrix"]
+    matrix = TASK.entry(arch).metrics["confusion_matrix"]
     svg = confusion_matrix_svg(matrix, CLASSES, TASK.confusion_title(arch))
     assert svg.startswith("<svg") and "width: 100%" in svg and "viewBox" in svg
     assert "#000000" not in svg and "fill: #ffffff" not in svg.split("<g id=\"axes_1\">")[0]  # no painted page
@@ -97,5 +96,5 @@ def test_classify_endpoint_answers_with_the_picked_model(client):
     path, _ = TASK.examples()[0]
     for arch in available():
         label, _, timing = client.predict(handle_file(str(path)), arch, api_name="/classify")
-        assert label["label"] == next(iter(classify(open_image(path), arch).probabilities))
+        assert label["label"] == next(iter(classify(open_image(path), TASK.load(arch)).probabilities))
         assert load_classifier(arch).title in timing

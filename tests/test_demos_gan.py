@@ -9,11 +9,10 @@ import pytest
 from PIL import Image
 from support import same_render
 
-from core.gan.sample import available
 from core.gan.task import TASK
+from core.tasks import clear_caches
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.skipif(not available(), reason="no shipped generator")
 
 
 def _pixels(path) -> np.ndarray:
@@ -28,7 +27,7 @@ def _conditional() -> str:
 
 
 def test_sample_endpoint_is_seeded_and_downloadable(client):
-    arch = available()[-1]
+    arch = TASK.names()[-1]
     grid, files, caption = client.predict(arch, 3, "All classes", 16, 1.0, api_name="/sample")
     again, _, _ = client.predict(arch, 3, "All classes", 16, 1.0, api_name="/sample")
     other, _, _ = client.predict(arch, 4, "All classes", 16, 1.0, api_name="/sample")
@@ -43,35 +42,33 @@ def test_sample_endpoint_is_seeded_and_downloadable(client):
 
 def test_a_picked_class_steers_the_conditional_model(client):
     """'Sneaker' gives sneakers (as the shipped classifier sees them); an unconditional model ignores the class."""
-    from core.fashion.predict import available as classifiers
-    from core.fashion.predict import load_classifier
+    from core.fashion.task import TASK as FASHION
 
     arch = _conditional()
     grid, _, caption = client.predict(arch, 5, "Sneaker", 16, 1.0, api_name="/sample")
     assert "Sneaker" in caption
     images = TASK.load(arch).sample(16, 5, TASK.class_index("Sneaker"))
-    from core.gan.explore import to_grid
+    from core.gan.render import to_grid
 
     assert same_render(_pixels(grid), np.asarray(to_grid(images, nrow=8).convert("RGB")))
-    if classifiers():
-        predicted = load_classifier("best").predict_tensor(images).argmax(1)
-        assert (predicted == TASK.class_index("Sneaker")).float().mean() >= 0.75
-    for plain in (a for a in available() if not TASK.conditional(a)):
+    predicted = FASHION.load(FASHION.default()).predict_tensor(images).argmax(1)
+    assert (predicted == TASK.class_index("Sneaker")).float().mean() >= 0.75
+    for plain in (a for a in TASK.names() if not TASK.conditional(a)):
         picked, _, text = client.predict(plain, 5, "Sneaker", 8, 1.0, api_name="/sample")
         everything, _, _ = client.predict(plain, 5, "All classes", 8, 1.0, api_name="/sample")
         assert same_render(_pixels(picked), _pixels(everything)) and "Sneaker" not in text
 
 
 def test_class_control_policy():
-    for arch in available():
+    for arch in TASK.names():
         note = TASK.class_note(arch)
         assert ("unconditional" in note) == (not TASK.load(arch).conditional)
-    assert all(e[0] in available() for e in TASK.examples())
+    assert all(e[0] in TASK.names() for e in TASK.examples())
     assert TASK.title(TASK.default()) in TASK.card_markdown(TASK.default())
 
 
 def test_interpolation_wraps_into_rows_and_animates(client):
-    arch = available()[-1]
+    arch = TASK.names()[-1]
     frames, gif = client.predict(arch, 0, 1, 32, "slerp", "All classes", api_name="/interpolate")
     # 32 frames of 28 px (+2 px padding), 8 per row, enlarged 3x: 4 rows, not a 35 px ribbon.
     assert Image.open(frames).size == ((8 * 30 + 2) * 3, (4 * 30 + 2) * 3)
@@ -82,9 +79,10 @@ def test_interpolation_wraps_into_rows_and_animates(client):
 
 
 def test_arithmetic_shows_four_captioned_images(client):
-    from core.gan.explore import arithmetic, to_grid
+    from core.gan.explore import arithmetic
+    from core.gan.render import to_grid
 
-    arch = available()[-1]
+    arch = TASK.names()[-1]
     *images, = client.predict(arch, 0, 1, 2, "All classes", api_name="/arithmetic")
     paths, captions = images[:4], images[4:]
     assert [c.strip("*") for c in captions] == ["A (seed 0)", "B (seed 1)", "C (seed 2)", "A − B + C"]
@@ -97,10 +95,11 @@ def test_arithmetic_shows_four_captioned_images(client):
 
 
 def test_directions_start_at_the_seed_and_stay_on_the_data(client):
-    from core.gan.explore import DIRECTION_SPREAD, direction_ranges, to_grid
+    from core.gan.explore import DIRECTION_SPREAD, direction_ranges
     from core.gan.latent import latents
+    from core.gan.render import to_grid
 
-    arch = available()[-1]
+    arch = TASK.names()[-1]
     s = TASK.load(arch)
     moved, near, caption = client.predict(arch, 4, "All classes", 0, 0, 0, 0, 0, api_name="/directions")
     # No slider moved: the seed's own first sample.
@@ -137,7 +136,7 @@ def test_streamlit_gan_page():
 def test_streamlit_class_control_is_off_for_an_unconditional_model():
     from streamlit.testing.v1 import AppTest
 
-    plain = [a for a in available() if not TASK.conditional(a)]
+    plain = [a for a in TASK.names() if not TASK.conditional(a)]
     if not plain or not TASK.conditional(TASK.default()):
         pytest.skip("needs a conditional and an unconditional generator")
     at = AppTest.from_file(str(ROOT / "demos" / "st_pages" / "gan.py"), default_timeout=60).run()
@@ -153,18 +152,18 @@ def test_streamlit_class_control_is_off_for_an_unconditional_model():
 
 def test_identical_requests_get_files_of_their_own():
     """Two users asking for the same images must not share (and overwrite) one output file."""
-    from core.gan.explore import to_grid
+    from core.gan.render import to_grid
     from demos.components.outputs import save_outputs
 
-    grid = to_grid(TASK.load(available()[-1]).sample(4, 5), nrow=8)
+    grid = to_grid(TASK.load(TASK.names()[-1]).sample(4, 5), nrow=8)
     (a,), (b,) = (save_outputs("samples-5", {"grid.png": grid}) for _ in range(2))
     assert a != b and Path(a).parent != Path(b).parent
     assert Path(a).read_bytes() == Path(b).read_bytes() and Image.open(a).format == "PNG"
 
 
 def test_watch_it_learn_says_when_no_timeline_was_recorded():
-    for name in TASK.available():  # the 2014 GAN predates the timeline
-        if TASK.card(name).get("timeline") is None:
+    for name in TASK.names():  # the 2014 GAN predates the timeline
+        if TASK.entry(name).card.get("timeline") is None:
             assert TASK.timeline(name) is None
             assert TASK.timeline_note(name).startswith(f"No timeline was recorded for {TASK.title(name)}")
 
@@ -178,12 +177,11 @@ def with_timeline(tmp_path, monkeypatch):
     import torch
 
     from core import checkpoints
-    from core.gan import sample
     from core.gan.timeline import Timeline, record_frame, timeline_file, timeline_inputs
 
     shutil.copytree(checkpoints.CHECKPOINT_DIR / "gan", tmp_path / "gan")
     monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", tmp_path)
-    sample._load.cache_clear()
+    clear_caches()
     name = TASK.default()
     s = TASK.load(name)
     z, y = timeline_inputs(s.z_dim, s.num_classes)
@@ -192,9 +190,9 @@ def with_timeline(tmp_path, monkeypatch):
     Timeline([100, 200, 300], torch.stack(frames)).save(timeline_file(weights))
     card = checkpoints.read_card(weights)
     checkpoints.write_card(weights, {**card, "timeline": {"file": timeline_file(weights).name, "steps": [100, 200, 300]}})
-    sample._load.cache_clear()
+    clear_caches()
     yield name, frames
-    sample._load.cache_clear()
+    clear_caches()
 
 
 def test_watch_it_learn_shows_the_recorded_timeline_in_streamlit(with_timeline):
@@ -227,20 +225,17 @@ def test_the_presentation_shows_the_default_generators_timeline_or_else_another_
     import shutil
 
     from core import checkpoints
-    from core.gan import sample
 
     shutil.copytree(checkpoints.CHECKPOINT_DIR / "gan", tmp_path / "gan", ignore=shutil.ignore_patterns("runs"))
     monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", tmp_path)
-    sample._load.cache_clear()
-    names = TASK.available()
-    if len(names) < 2:
-        pytest.skip("needs two shipped generators")
+    clear_caches()
+    names = TASK.names()
+    assert len(names) >= 2
 
     def set_timeline(name, entry):
         weights = checkpoints.shipped("gan", name)
         card = {k: v for k, v in checkpoints.read_card(weights).items() if k != "timeline"}
         checkpoints.write_card(weights, {**card, **({"timeline": entry} if entry else {})})
-        sample._load.cache_clear()  # cards are read with the loaded generator
 
     for n in names:
         set_timeline(n, None)
@@ -250,4 +245,4 @@ def test_the_presentation_shows_the_default_generators_timeline_or_else_another_
     assert TASK.timeline_model() == other
     set_timeline(TASK.default(), {"file": "y.timeline.safetensors", "steps": [1, 2]})
     assert TASK.timeline_model() == TASK.default()
-    sample._load.cache_clear()
+    clear_caches()

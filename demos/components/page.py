@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.checkpoints import CheckpointError
-from core.imaging import ImageInputError, open_image
+from core.imaging import open_image
 from core.tasks import Task
-
-#: Errors a user can act on: shown as a message, never as a traceback.
-USER_ERRORS = (ImageInputError, CheckpointError, ValueError)
 
 
 def page_header(task: Task) -> list[str]:
-    """Title, introduction and papers of `task`; its shipped variants (the page stops, saying so, if none)."""
+    """Title, introduction and papers of `task`; its shipped checkpoints' names (the page stops, saying so, if none)."""
     st.title(task.heading)
     st.caption(task.intro)
     st.caption(task.papers_line())
-    archs = task.available()
-    if not archs:
+    names = task.names()
+    if not names:
         st.error(task.nothing_shipped())
         st.stop()
-    return archs
+    return names
 
 
 def uploaded_image(upload, hint: str):

@@ -5,9 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.checkpoints import CheckpointError
-from core.imaging import ImageInputError
-from core.tasks import about
+from core.tasks import USER_ERRORS, about
 from demos import export
 
 st.markdown(about())
@@ -28,7 +26,7 @@ if st.button("Make the presentation pack", type="primary"):
             export.make_pack(out, photos or None, runs=[export.SHIPPED_LOGS],
                              progress=lambda f, what: bar.progress(f, text=what))
             st.session_state.pack = export.zip_pack(out).read_bytes()
-        except (ImageInputError, CheckpointError, ValueError) as e:
+        except USER_ERRORS as e:
             st.error(str(e))
 if "pack" in st.session_state:
     st.download_button("Download the presentation pack (.zip)", st.session_state.pack, "paper-to-demo-slides.zip",

@@ -3,12 +3,13 @@
 import streamlit as st
 from PIL import Image
 
-from core.fashion import CLASSES
+from core.fashion.data import CLASSES
 from core.fashion.predict import classify
 from core.fashion.task import SKETCH_SIZE, SKETCH_STROKE, TASK, VIEW_SIZE
 from core.imaging import open_image
 from core.plots import confusion_matrix_svg
-from demos.components.page import USER_ERRORS, page_header, uploaded_image
+from core.tasks import USER_ERRORS
+from demos.components.page import page_header, uploaded_image
 from demos.components.sketchpad import sketchpad
 
 archs = page_header(TASK)
@@ -38,7 +39,7 @@ try:
         img = open_image(drawing)
     else:
         img = open_image(example)
-    p = classify(img, arch)
+    p = classify(img, TASK.load(arch))
 except USER_ERRORS as e:
     st.error(str(e))
     st.stop()
@@ -56,5 +57,5 @@ with mid:
 with right:
     st.markdown("**Confusion matrix** on the 10,000 test images (rows: true class)")
     # Inline SVG: sharp at any size, text in the theme's colour (light or dark). st.html would drop it.
-    st.markdown(confusion_matrix_svg(TASK.card(arch)["metrics"]["confusion_matrix"], CLASSES,
+    st.markdown(confusion_matrix_svg(TASK.entry(arch).metrics["confusion_matrix"], CLASSES,
                                      TASK.confusion_title(arch)), unsafe_allow_html=True)

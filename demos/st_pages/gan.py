@@ -8,6 +8,8 @@ from core.checkpoints import CheckpointError
 from core.fashion.data import DataMissingError
 from core.gan import explore
 from core.gan.latent import MAX_SEED, random_seed
+from core.gan.render import interpolation_grid, to_gif, to_grid
+from core.gan.sample import DIRECTIONS
 from core.gan.task import ALL_CLASSES, FRAMES, SAMPLES, TASK, TRUNCATION
 from core.gan.timeline import frame_caption, grid_image
 from demos.components.page import page_header
@@ -45,7 +47,7 @@ try:
         n = a.slider("Images", int(SAMPLES.low), int(SAMPLES.high), int(SAMPLES.default), key="n")
         trunc = b.slider("Truncation (lower: more typical, less varied)", TRUNCATION.low, TRUNCATION.high,
                          TRUNCATION.default, TRUNCATION.step, key="trunc")
-        grid = explore.to_grid(sampler.sample(n, seed, label, trunc), nrow=8)
+        grid = to_grid(sampler.sample(n, seed, label, trunc), nrow=8)
         st.image(grid, caption=TASK.sample_caption(arch, seed, label_name, n, trunc))
         buf = io.BytesIO()
         grid.save(buf, format="PNG")
@@ -58,9 +60,9 @@ try:
         steps = b.slider("Frames", int(FRAMES.low), int(FRAMES.high), int(FRAMES.default), key="steps")
         mode = c.radio("Path", ["slerp", "lerp"], horizontal=True, key="mode")
         frames = sampler.interpolate(seed, seed_b, steps, mode, label)
-        gif = explore.to_gif(frames)
+        gif = to_gif(frames)
         left, right = st.columns([3, 1])
-        left.image(explore.interpolation_grid(frames), caption=f"seed {seed} → seed {seed_b} ({mode}), left to right, then down")
+        left.image(interpolation_grid(frames), caption=f"seed {seed} → seed {seed_b} ({mode}), left to right, then down")
         right.image(gif, caption="Animation (there and back, looping)")
         right.download_button("Download animated GIF", gif, f"interpolation_{seed}_{seed_b}.gif", "image/gif")
     with arith:
@@ -69,19 +71,19 @@ try:
                       for col, k, v in zip(cols, "ABC", (0, 1, 2), strict=True))
         images = explore.arithmetic(sampler, sa, sb, sc, label)
         for col, k, caption in zip(st.columns(4), range(4), explore.arithmetic_captions(sa, sb, sc), strict=True):
-            col.image(explore.to_grid(images[k : k + 1], nrow=1, scale=4), caption=caption)
+            col.image(to_grid(images[k : k + 1], nrow=1, scale=4), caption=caption)
     with dirs:
-        st.caption("Move the seed's latent along the 5 principal directions (GANSpace); each slider reaches ±2 "
-                   "standard deviations of the latents along its direction. Below, the closest training images, "
+        st.caption(f"Move the seed's latent along the {DIRECTIONS} principal directions (GANSpace); each slider "
+                   f"reaches ±{explore.DIRECTION_SPREAD:g} standard deviations of the latents along its direction. Below, the closest training images, "
                    "to check the sample is not memorised.")
         left, right = st.columns([1, 1])
         # Keyed by model: each model's sliders have their own range.
         amounts = [left.slider(f"Direction {i + 1}", -r, r, 0.0, explore.DIRECTION_STEP, key=f"dir{i}_{arch}")
-                   for i, r in enumerate(explore.direction_ranges(sampler, 5))]
+                   for i, r in enumerate(TASK.direction_reach(arch))]
         moved = explore.move_along_directions(sampler, seed, amounts, label)
-        right.image(explore.to_grid(moved, nrow=1, scale=6), caption="Sample")
+        right.image(to_grid(moved, nrow=1, scale=6), caption="Sample")
         near, dist = explore.nearest_training_images(moved[0])
-        st.image(explore.to_grid(near, nrow=5, scale=3),
+        st.image(to_grid(near, nrow=5, scale=3),
                  caption="Nearest training images (L2 in pixels): " + ", ".join(f"{d:.2f}" for d in dist))
     with learn:
         st.caption(TASK.timeline_note(arch))

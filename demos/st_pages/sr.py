@@ -6,8 +6,9 @@ import streamlit as st
 
 from core.examples import PHOTOS, example_photo
 from core.sr import compare as sr
-from core.sr.task import SCALES, TASK
-from demos.components.page import USER_ERRORS, page_header, uploaded_image
+from core.sr.task import TASK
+from core.tasks import USER_ERRORS
+from demos.components.page import page_header, uploaded_image
 
 page_header(TASK)
 
@@ -18,18 +19,17 @@ with left:
         upload = st.file_uploader("Low-resolution image", type=None, key="upload")
     else:
         example = st.selectbox("Example (scikit-image)", list(PHOTOS), format_func=PHOTOS.get, key="example")
-    scale = st.radio("Scale", SCALES, format_func=lambda s: f"x{s}", horizontal=True, key="scale")
-    archs = TASK.available(scale)
-    if st.session_state.get("arch") not in archs:  # the previous choice is not shipped at this scale
-        st.session_state.pop("arch", None)
-    arch = st.selectbox(TASK.picker, archs, index=archs.index(TASK.default(scale)) if archs else None,
-                        format_func=TASK.label, key="arch")
+    scale = st.radio("Scale", TASK.scales(), format_func=lambda s: f"x{s}", horizontal=True, key="scale")
+    archs = TASK.names(scale=scale)
+    if st.session_state.get("arch") not in archs:  # another scale: the same model there, else the default
+        st.session_state["arch"] = TASK.counterpart(st.session_state.get("arch"), scale=scale)
+    arch = st.selectbox(TASK.picker, archs, format_func=TASK.label, key="arch")
     if arch is None:
         st.error(f"No upscaler is shipped for x{scale}.")
         st.stop()
-    st.caption("Measured (PSNR on Y): " + TASK.measured(arch, scale))
+    st.caption("Measured (PSNR on Y): " + TASK.measured(arch))
     with st.expander("Model card"):
-        st.markdown(TASK.card_markdown(arch, scale=scale))
+        st.markdown(TASK.card_markdown(arch))
     ground_truth = st.checkbox("Compare with ground truth (downsize my image first, then score)", key="gt")
 
 try:
@@ -38,7 +38,7 @@ try:
     else:
         img = example_photo(example)
     bar = st.progress(0.0, text=sr.PHASES["bicubic"])
-    c = sr.compare(img, scale, arch, ground_truth, progress=lambda f, phase: bar.progress(0.9 * f, text=phase))
+    c = sr.compare(img, TASK.load(arch), ground_truth, progress=lambda f, phase: bar.progress(0.9 * f, text=phase))
     bar.progress(0.95, text=sr.PHASES["previews"])
     before, after = sr.preview(c.bicubic), sr.preview(c.fsrcnn)
     bar.empty()
@@ -57,7 +57,7 @@ def zoom(c: sr.Comparison) -> None:
         x = a.slider("Across (%)", 0, 100, 50, key="zoom_x")
         y = b.slider("Down (%)", 0, 100, 50, key="zoom_y")
         at = (round(x / 100 * (c.lr.width - 1)), round(y / 100 * (c.lr.height - 1)))
-    view = sr.zoom_view(c.lr, c.scale, c.arch, at=at, ground_truth=c.ground_truth)
+    view = sr.zoom_view(c.lr, c.upscaler, at=at, ground_truth=c.ground_truth)
     st.image(view.panel, caption="Zoomed detail (nearest-neighbour); the red box shows where")
 
 

@@ -47,6 +47,7 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
     def loaded(scale: str, name: str):
         """The upscaler picked, refused by name when it is not shipped at the scale picked."""
         s = parse_scale(scale)
+        task.entry(name)  # an unknown name: refused, listing what is shipped
         if name not in task.names(scale=s):
             raise ValueError(f"{task.title(name)} is not shipped at x{s}; shipped there: "
                              + ", ".join(task.title(n) for n in task.names(scale=s)) + ".")
