@@ -214,7 +214,7 @@ def test_classify_model_switch_reanswers(classify_page):
     page.locator("#classify-model input").click()
     page.get_by_role("option", name=FASHION.label(other)).click()
     second = _answer(page, FASHION.entry(other).title, first)  # re-answered by the new model, no click
-    top = next(iter(classify(open_image(path), other).probabilities))
+    top = next(iter(classify(open_image(path), FASHION.load(other)).probabilities))
     page.wait_for_function("(c) => document.querySelector('#classify-label').innerText.includes(c)", arg=top)
     # The confusion matrix follows the model and is vector text, not a bitmap.
     page.wait_for_function("(t) => document.querySelector('#classify-confusion svg text, #classify-confusion svg')"

@@ -3,7 +3,7 @@
     python -m train.push checkpoints/sr/fsrcnn_x2.safetensors --repo you/fsrcnn-x2 [--private]
     python -m train.push checkpoints/sr/fsrcnn_x2.safetensors --stage-only out/   # write the files, upload nothing
 
-Afterwards `load_upscaler(2, "you/fsrcnn-x2")` (and `load_classifier("you/repo/resnet")`, ...) load it.
+Afterwards `core.sr.task.load_upscaler(2, "you/fsrcnn-x2")` (and `core.fashion.task.TASK.load("you/repo/resnet")`, ...) load it.
 Needs a token (`huggingface-cli login` or HF_TOKEN) and a network.
 """
 

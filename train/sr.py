@@ -29,7 +29,7 @@ from torch import nn
 from core import checkpoints
 from core.sr.data import PAPER_SCALES, PatchSet, holdout_pairs, make_patches, split_images
 from core.sr.evaluate import evaluate_pairs, evaluate_sets
-from core.sr.model import FSRCNN
+from core.sr.model import FSRCNN, SCALES
 from core.sr.task import TASK
 from core.training import LOG_FILE, LoopConfig, TrainLoop, ema_update
 from train import common
@@ -146,7 +146,7 @@ def export(run_: Setup, out: Path | None = None) -> dict:
         validation = ("none: every image of --data trained on (--holdout 0), so nothing is validated; choose its "
                       "settings on a run that holds images out")
     card = common.model_card(
-        "sr", out, variant.architecture, f"{variant.title} x{args.scale}", model,
+        "sr", out, variant, model, title=f"{variant.title} x{args.scale}",
         paper=variant.paper.citation,
         data={
             "train": f"{trained}: {len(run_.patches)} {args.patch}px LR patches (stride {args.stride or args.patch // 2}), "
@@ -288,7 +288,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m train.sr", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
     f = sub.add_parser("fit", help="train FSRCNN on a folder of HR images (continues a run it finds in --run-dir)")
-    f.add_argument("--scale", type=int, choices=(2, 3, 4), required=True, help="upscaling factor")
+    f.add_argument("--scale", type=int, choices=SCALES, required=True, help="upscaling factor")
     f.add_argument("--arch", choices=list(TASK.variants), default="fsrcnn",
                    help=", ".join(f"{k} = {v.title}" for k, v in TASK.variants.items()))
     f.add_argument("--data", type=Path, required=True, help="folder of HR training images (T91)")
