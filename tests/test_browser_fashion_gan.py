@@ -81,10 +81,10 @@ def test_gan_class_pick_redraws_and_the_list_does_not_cover_a_slider(gan_page):
     option = page.get_by_role("option", name="Sneaker", exact=True)
     # The open list must not lie over the Images slider (a click there would also release the slider).
     box, slider = option.bounding_box(), page.locator("#gan-images").bounding_box()
-    if slider and box:
-        overlaps = not (box["x"] + box["width"] < slider["x"] or slider["x"] + slider["width"] < box["x"]
-                        or box["y"] + box["height"] < slider["y"] or slider["y"] + slider["height"] < box["y"])
-        assert not overlaps
+    assert box and slider  # both on screen
+    overlaps = not (box["x"] + box["width"] < slider["x"] or slider["x"] + slider["width"] < box["x"]
+                    or box["y"] + box["height"] < slider["y"] or slider["y"] + slider["height"] < box["y"])
+    assert not overlaps
     option.click()
     src, after = _image(page, "gan-grid", not_src=src)
     assert same_render(after, _expected_grid(GAN.default(), _seed(page), "Sneaker"))

@@ -28,7 +28,7 @@ def test_the_upscale_page_offers_only_what_is_shipped_and_no_developer_toolbar(p
     page.get_by_text("Bicubic (", exact=False).first.wait_for(timeout=120_000)  # the example's result is shown
     page.get_by_test_id("stSelectbox").filter(has_text=SR.picker).click()
     options = page.get_by_role("option").all_inner_texts()
-    assert options == [SR.label(n) for n in SR.names(scale=2)]  # x2: FSRCNN only, never FSRCNN-s
+    assert options == [SR.label(n) for n in SR.names(scale=2)]  # x2: only the x2 checkpoints, never another scale's
     page.keyboard.press("Escape")
     screenshot(page, "streamlit_upscale", full_page=False)
 

@@ -12,7 +12,6 @@ from core.fashion.data import CLASSES
 from core.fashion.task import TASK
 
 ROOT = Path(__file__).resolve().parent.parent
-available, load_classifier = TASK.names, TASK.load
 
 
 def test_gradio_classify_endpoint_returns_top5_and_the_models_view(client):
@@ -20,12 +19,12 @@ def test_gradio_classify_endpoint_returns_top5_and_the_models_view(client):
 
     example, truth = TASK.examples()[0]  # a rendered T-shirt/top
     assert truth == "T-shirt/top"
-    label, view, timing = client.predict(handle_file(str(example)), available()[-1], api_name="/classify")
+    label, view, timing = client.predict(handle_file(str(example)), TASK.names()[-1], api_name="/classify")
     assert label["label"] in CLASSES and len(label["confidences"]) == 5
     assert sum(c["confidence"] for c in label["confidences"]) <= 1.0 + 1e-6
     assert Image.open(view).size == (168, 168) and "ms" in timing
     # The answer says when the model averaged the image with its mirror image (the card's inference.flip_tta).
-    assert ("mirror image averaged" in timing) == load_classifier(available()[-1]).flip_tta
+    assert ("mirror image averaged" in timing) == TASK.load(TASK.names()[-1]).flip_tta
 
 
 def test_gradio_classify_drawing_and_empty_canvas(client, tmp_path):
@@ -36,12 +35,12 @@ def test_gradio_classify_drawing_and_empty_canvas(client, tmp_path):
     path = tmp_path / "drawing.png"
     canvas.save(path)
     sketch = {"background": None, "layers": [], "composite": handle_file(str(path))}
-    label, _, _ = client.predict(sketch, available()[-1], api_name="/classify_drawing")
+    label, _, _ = client.predict(sketch, TASK.names()[-1], api_name="/classify_drawing")
     assert label["label"] in CLASSES
     empty = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
     empty.save(path)
     with pytest.raises(Exception, match="Draw a garment first"):
-        client.predict({"background": None, "layers": [], "composite": handle_file(str(path))}, available()[-1],
+        client.predict({"background": None, "layers": [], "composite": handle_file(str(path))}, TASK.names()[-1],
                        api_name="/classify_drawing")
 
 
@@ -60,9 +59,9 @@ def test_streamlit_classify_page_shows_probabilities_and_confusion_matrix():
     assert "currentColor" in svg and TASK.confusion_title(at.selectbox(key="arch").value) in svg
     assert "Model card" in [e.label for e in at.expander]
     # Switching the model answers with the new model.
-    other = next(a for a in available() if a != at.selectbox(key="arch").value)
+    other = next(a for a in TASK.names() if a != at.selectbox(key="arch").value)
     at.selectbox(key="arch").set_value(other).run()
-    assert not at.exception and load_classifier(other).title in at.caption[-1].value
+    assert not at.exception and TASK.load(other).title in at.caption[-1].value
     at.radio(key="source").set_value("Draw").run()
     assert not at.exception and "Draw a garment" in at.info[0].value
     at.radio(key="source").set_value("Upload").run()
@@ -74,7 +73,7 @@ def test_streamlit_classify_page_shows_probabilities_and_confusion_matrix():
 def test_confusion_matrix_svg_is_vector_theme_aware_and_complete():
     from core.plots import confusion_matrix_svg
 
-    arch = available()[-1]
+    arch = TASK.names()[-1]
     matrix = TASK.entry(arch).metrics["confusion_matrix"]
     svg = confusion_matrix_svg(matrix, CLASSES, TASK.confusion_title(arch))
     assert svg.startswith("<svg") and "width: 100%" in svg and "viewBox" in svg
@@ -94,7 +93,7 @@ def test_classify_endpoint_answers_with_the_picked_model(client):
     from core.imaging import open_image
 
     path, _ = TASK.examples()[0]
-    for arch in available():
+    for arch in TASK.names():
         label, _, timing = client.predict(handle_file(str(path)), arch, api_name="/classify")
         assert label["label"] == next(iter(classify(open_image(path), TASK.load(arch)).probabilities))
-        assert load_classifier(arch).title in timing
+        assert TASK.load(arch).title in timing

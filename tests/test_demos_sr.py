@@ -117,8 +117,8 @@ def test_model_card_names_its_file_relative_to_the_repository():
     card = TASK.entry(ARCH).card
     assert "`checkpoints/sr/fsrcnn_x2.json`" in text and str(ROOT) not in text
     assert f"Set5 {card['metrics']['Set5']['psnr']:.2f} dB" in text and card["training"]["command"] in text
-    if card["training"].get("init", PAPER_INIT) != PAPER_INIT:  # the paper's transfer
-        assert f"- Started from: {card['training']['init']}" in text
+    assert card["training"].get("init", PAPER_INIT) != PAPER_INIT  # the paper's transfer: x2 from the x3 model
+    assert f"- Started from: {card['training']['init']}" in text
 
 
 def test_gradio_upscale_endpoint(client, tmp_path, photo):

@@ -22,13 +22,6 @@ from core.fashion.models import MLP, SmallCNN, SmallResNet, SoftmaxRegression
 from core.fashion.predict import to_fashion_mnist
 from core.fashion.task import TASK
 
-available = TASK.names
-
-
-def load_classifier(name: str | None = None):
-    """The task's loader (the default model when no name is given)."""
-    return TASK.load(name or TASK.default())
-
 HAVE_DATA = all((DEBIAN_DIR / f"{n}.gz").is_file() for n in IDX_FILES)
 needs_data = pytest.mark.skipif(not HAVE_DATA, reason="dataset-fashion-mnist is not installed (make setup installs it)")
 
@@ -94,7 +87,7 @@ def short_run(tmp_path_factory) -> Path:
 
 @needs_data
 def test_a_short_real_training_run_beats_chance(short_run):
-    clf = load_classifier(str(short_run))
+    clf = TASK.load(str(short_run))
     acc = clf.card["metrics"]["test_accuracy"]
     assert acc > 0.5, acc  # chance is 0.1
     conf = np.array(clf.card["metrics"]["confusion_matrix"])
@@ -146,13 +139,13 @@ def test_preprocessing_turns_a_photo_back_into_the_dataset_image():
     assert view[:, :3].max() < 20 and view[:, -3:].max() < 20  # background is black, like the dataset
 
 
-best = pytest.mark.skipif(not available() or not HAVE_DATA, reason="needs shipped classifiers and the dataset")
+best = pytest.mark.skipif(not TASK.names() or not HAVE_DATA, reason="needs shipped classifiers and the dataset")
 
 
 @best
-@pytest.mark.parametrize("arch", [None, "cnn"])
-def test_predict_keeps_its_accuracy_on_photo_like_renderings(arch):
-    clf = load_classifier(arch)
+@pytest.mark.parametrize("name", ["default", "cnn"])
+def test_predict_keeps_its_accuracy_on_photo_like_renderings(name):
+    clf = TASK.load(TASK.default() if name == "default" else name)
     x, y = load_split(False)
     idx = torch.arange(0, 10000, 25)  # 400 test images
     raw = clf.predict_tensor(to_input(x[idx])).argmax(-1)
@@ -165,19 +158,20 @@ def test_predict_keeps_its_accuracy_on_photo_like_renderings(arch):
 
 @best
 def test_probabilities_sum_to_one_and_are_ranked(photo):
-    probs = load_classifier().predict(photo)
+    clf = TASK.load(TASK.default())
+    probs = clf.predict(photo)
     assert list(probs) and set(probs) == set(CLASSES)
     assert sum(probs.values()) == pytest.approx(1.0, abs=1e-5)
     assert list(probs.values()) == sorted(probs.values(), reverse=True)
-    p = load_classifier().predict_tensor(torch.rand(3, 1, 28, 28))
+    p = clf.predict_tensor(torch.rand(3, 1, 28, 28))
     assert p.shape == (3, 10) and torch.allclose(p.sum(-1), torch.ones(3))
     with pytest.raises(ValueError, match="shape"):
-        load_classifier().predict_tensor(torch.rand(3, 28, 28))
+        clf.predict_tensor(torch.rand(3, 28, 28))
 
 
 def test_unknown_model_name_is_a_clear_error():
-    with pytest.raises(ValueError, match="Unknown classifier 'vgg'"):
-        load_classifier("vgg")
+    with pytest.raises(ValueError, match=f"Unknown classifier 'vgg'. Shipped: {', '.join(TASK.names())}."):
+        TASK.load("vgg")
 
 
 def test_the_validation_split_is_fixed_stratified_and_disjoint():
@@ -238,7 +232,7 @@ def test_a_wider_deeper_resnet_is_trained_and_its_card_rebuilds_it(tmp_path):
 
     fashion.main(["fit", "--arch", "resnet", "--width", "8", "--blocks", "2", "--subset", "256", "--steps", "4",
                   "--batch", "32", "--run-dir", str(tmp_path), "--quiet", "--eval-every", "1000"])
-    clf = load_classifier(str(tmp_path / "model.safetensors"))
+    clf = TASK.load(str(tmp_path / "model.safetensors"))
     assert clf.card["config"]["width"] == 8 and clf.card["config"]["blocks"] == 2
     assert isinstance(clf.model, SmallResNet) and clf.model.fc[1].in_features == 32
     assert sum(type(m).__name__ == "ResidualBlock" for m in clf.model.modules()) == 6

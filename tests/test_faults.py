@@ -15,6 +15,9 @@ def broken_dir(checkpoint_copy):
     root, bad_fashion, bad_gan = checkpoint_copy, FASHION.default(), GAN.default()
     fashion, gan = root / "fashion" / f"{bad_fashion}.safetensors", root / "gan" / f"{bad_gan}.json"
     x4 = root / "sr" / "fsrcnn_x4.safetensors"
+    assert bad_fashion and bad_gan, "the shipped checkpoints have a default classifier and generator"
+    for shipped in (fashion, fashion.with_suffix(".json"), gan, gan.with_suffix(".safetensors"), x4, x4.with_suffix(".json")):
+        assert shipped.is_file(), f"{shipped.relative_to(root)} is not shipped: the case to damage must exist"
     fashion.write_bytes(fashion.read_bytes()[:100])  # truncated weights
     gan.write_text("{ not json")  # corrupt card
     x4.write_bytes(x4.read_bytes()[:-64])  # truncated weights, card intact
@@ -44,7 +47,10 @@ def test_the_suite_builds_and_reports_the_broken_models(broken_dir, photo):
 
 def test_a_variant_missing_at_one_scale_leaves_that_picker_and_says_which_file(checkpoint_copy):
     """Every variant ships at every scale; a user's folder without one (here FSRCNN-s x4) must not offer it."""
-    for f in (checkpoint_copy / "sr").glob("fsrcnn-s_x4.*"):
+    doomed = sorted((checkpoint_copy / "sr").glob("fsrcnn-s_x4.*"))
+    assert [f.name for f in doomed] == ["fsrcnn-s_x4.json", "fsrcnn-s_x4.safetensors"]
+    assert "fsrcnn-s_x4" in SR.names(scale=4)
+    for f in doomed:
         f.unlink()
     assert "fsrcnn-s_x4" not in SR.names(scale=4) and "fsrcnn-s_x3" in SR.names(scale=3)
     assert [name for _, name in SR.choices(scale=4)] == ["fsrcnn_x4"]

@@ -64,4 +64,8 @@ def test_load_upscaler_accepts_a_hub_repo_id(tmp_path, monkeypatch):
     up = load_upscaler(2, "someone/fsrcnn-hub")  # name defaults to fsrcnn_x2
     from PIL import Image
 
-    assert up(Image.new("RGB", (10, 8), "gray")).size == (20, 16)
+    assert up.scale == 2 and up.card["title"] == "tiny" and up(Image.new("RGB", (10, 8), "gray")).size == (20, 16)
+    from core.sr.task import TASK
+
+    same = TASK.load("someone/fsrcnn-hub/fsrcnn_x2")  # the contract's loader takes `owner/repo/name` too
+    assert same.card["sha256"] == up.card["sha256"] and same.card["title"] == "tiny"

@@ -5,7 +5,7 @@ from scipy.signal import correlate2d
 
 from core.imaging import pil_to_tensor, rgb_to_y
 from core.metrics import image_quality, psnr, ssim
-from core.sr.data import load_eval_pairs, make_patches
+from core.sr.data import count_patches, load_eval_pairs, make_patches
 from core.sr.evaluate import evaluate_pairs
 from core.sr.model import FSRCNN
 from core.sr.upscale import Upscaler, bicubic
@@ -62,6 +62,13 @@ def test_patches_are_aligned_lr_hr_pairs(hr_folder):
     assert (down - lr).abs().mean() < 0.02
 
 
+@pytest.mark.parametrize(("scale", "patch", "stride", "scales"), [(3, 10, None, (1.0, 0.9, 0.6)), (2, 24, 7, (1.0,)),
+                                                                 (4, 20, None, (1.0, 0.7))])
+def test_counting_patches_gives_the_number_make_patches_cuts(hr_folder, scale, patch, stride, scales):
+    n = count_patches(hr_folder, scale, patch, stride, scales)
+    assert n == len(make_patches(hr_folder, scale, patch, stride, scales)) > 0
+
+
 def test_bicubic_baseline_on_an_eval_set(eval_root):
     pairs = load_eval_pairs(eval_root, 2)
     assert pairs[0].hr.size == (120, 120) and pairs[0].lr.size == (60, 60)
@@ -104,7 +111,7 @@ def test_bad_scale_and_model_names_are_clear_errors():
 
     with pytest.raises(ValueError, match="Scale must be one of x2, x3, x4; got 5"):
         load_upscaler(5)
-    with pytest.raises(ValueError, match="Unknown upscaler 'edsr'"):
+    with pytest.raises(ValueError, match="Unknown upscaler 'edsr'. Choose one of: fsrcnn, fsrcnn-s"):
         load_upscaler(2, "edsr")
 
 

@@ -223,3 +223,50 @@ def test_a_run_on_every_image_says_that_nothing_was_validated(hr_folder, tmp_pat
     card = load_checkpoint(run / "model.safetensors")[1]
     assert card["validation"] == {} and card["data"]["validation"].startswith("none: every image")
     assert card["data"]["train"].startswith(f"{hr_folder.name}, all 6 images: ")
+
+
+def test_export_and_milestone_restore_a_run_without_cutting_its_training_patches(
+        hr_folder, eval_root, tmp_path, monkeypatch):
+    """`export RUN_DIR` and `milestone RUN_DIR` build the run from its folder and the held-out images only: the
+    exported checkpoint and card are those of the fit's own export, and the milestone's figures are those its
+    card gives, with Set5/Set14 measured on those weights, all without `make_patches`."""
+    from safetensors.torch import load_file
+
+    from core.sr.evaluate import evaluate_sets
+
+    run = tmp_path / "run"
+    train_sr.main(_fit_args(hr_folder, run, 6, "--ema", "0.9", "--eval-every", "3"))
+    fitted, fit_card = load_checkpoint(run / "model.safetensors")
+
+    def no_patches(*args, **kwargs):
+        raise AssertionError("make_patches called: restoring a run needs no training patches")
+
+    monkeypatch.setattr(train_sr, "make_patches", no_patches)
+    again = tmp_path / "again.safetensors"
+    train_sr.main(["export", str(run), "--out", str(again)])
+    weights, fit_weights = load_file(again), load_file(run / "model.safetensors")
+    assert weights.keys() == fit_weights.keys()
+    for k, v in weights.items():
+        assert torch.equal(v, fit_weights[k]), k
+    card = load_checkpoint(again)[1]
+    assert card["data"] == fit_card["data"] and " 0 12px" not in card["data"]["train"]  # the counted patches
+    assert card["validation"] == fit_card["validation"] and set(card["validation"]) == {"val_psnr", "val_psnr_raw"}
+    assert card["training"] == fit_card["training"]
+
+    sets = tmp_path / "sets"
+    sets.mkdir()
+    for name in ("Set5", "Set14"):
+        (sets / name).symlink_to(eval_root, target_is_directory=True)
+    train_sr.main(["milestone", str(run), "--data", str(sets)])
+    (entry,) = json.loads((run / train_sr.MILESTONES).read_text())
+    measured = evaluate_sets({n: sets / n for n in ("Set5", "Set14")}, 2, train_sr._upscale_fn(fitted))
+    assert entry == {"step": 6, "cpu_hours": fit_card["training"]["cpu_hours"], "scale": 2,
+                     **fit_card["validation"], **{n: r["psnr"] for n, r in measured.items()}}
+
+
+@pytest.mark.parametrize("extra", [(), ("--scale", "3", "--patch", "9", "--stride", "5"),
+                                   ("--scale", "4", "--patch", "7", "--no-augment")])
+def test_a_runs_patch_count_is_the_number_of_patches_it_cuts(hr_folder, tmp_path, extra):
+    args = train_sr._parser().parse_args(_fit_args(hr_folder, tmp_path / "run", 4, *extra))
+    run = train_sr.Run(args)
+    assert run.patch_count() == len(run.patches()) > 0

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from core import checkpoints
-from core.sr.data import PAPER_SCALES, PatchSet, holdout_pairs, make_patches, split_images
+from core.sr.data import PAPER_SCALES, PatchSet, count_patches, holdout_pairs, make_patches, split_images
 from core.sr.evaluate import evaluate_pairs, evaluate_sets
 from core.sr.model import FSRCNN, SCALES
 from core.sr.task import TASK
@@ -50,8 +50,10 @@ def build(args: argparse.Namespace) -> FSRCNN:
     return model
 
 
-class Setup:
-    """Everything a run is made of, built the same way by `fit` and `export`: model, data, optimizer, loop."""
+class Run:
+    """A run as its folder restores it, built the same way by `fit`, `export` and `milestone`: model, optimizer,
+    schedule and loop (resumed from the saved state), with the held-out validation pairs. Not its training
+    patches: only `fit` cuts them (`patches`); the others need only their number (`patch_count`)."""
 
     def __init__(self, args: argparse.Namespace):
         if args.threads:
@@ -60,9 +62,6 @@ class Setup:
         torch.manual_seed(args.seed)  # the initial weights, so that a run and its restart from scratch agree
         model = build(args)
         self.train_files, self.val_files = split_images(args.data, args.holdout)
-        self.patches: PatchSet = make_patches(
-            self.train_files, args.scale, args.patch, args.stride, PAPER_SCALES if args.augment else (1.0,)
-        )
         self.val_pairs = holdout_pairs(self.val_files, args.scale)
         trunk = [p for n, p in model.named_parameters() if not n.startswith("deconv.")]
         if args.freeze_trunk:  # the paper's transfer: only the deconvolution learns the new scale
@@ -82,6 +81,20 @@ class Setup:
         sched.T_max = args.steps
 
     @property
+    def _scales(self) -> tuple[float, ...]:
+        return PAPER_SCALES if self.args.augment else (1.0,)
+
+    def patches(self) -> PatchSet:
+        """The training patches (every training image and, with --augment, its downscaled copies; seconds)."""
+        a = self.args
+        return make_patches(self.train_files, a.scale, a.patch, a.stride, self._scales)
+
+    def patch_count(self) -> int:
+        """`len(self.patches())` from the images' sizes alone, without cutting a patch."""
+        a = self.args
+        return count_patches(self.train_files, a.scale, a.patch, a.stride, self._scales)
+
+    @property
     def served(self) -> FSRCNN:
         """The model a checkpoint of this run holds: the EMA weights where the run keeps them."""
         return self.loop.raw["ema" if self.args.ema else "fsrcnn"]
@@ -99,8 +112,8 @@ class Setup:
 
 
 def fit(args: argparse.Namespace) -> None:
-    run_ = Setup(args)
-    loop, patches, opt = run_.loop, run_.patches, run_.opt
+    run_ = Run(args)
+    loop, patches, opt = run_.loop, run_.patches(), run_.opt
     if loop.is_main:
         common.record_run(args.run_dir, "train.sr", args.argv, loop.step, resizable=True)
         print(f"{len(patches)} LR/HR patch pairs ({args.patch}px LR) from {len(run_.train_files)} images of {args.data}, "
@@ -119,15 +132,22 @@ def fit(args: argparse.Namespace) -> None:
         return {"mse": loss.item()}
 
     loop.run(train_step, run_.validate)
-    common.finish(loop, "train.sr", lambda: export(run_))
+    common.finish(loop, "train.sr", lambda: export(run_, n_patches=len(patches)))
 
 
-def export(run_: Setup, out: Path | None = None) -> dict:
-    """Write the run's current weights as a checkpoint with its card (validation PSNR measured now)."""
+def _validation_figures(run_: Run) -> dict[str, float]:
+    """The card's `validation` entry: `Run.validate` now, rounded."""
+    return {k: round(v, 3) for k, v in run_.validate().items()}
+
+
+def export(run_: Run, out: Path | None = None, n_patches: int | None = None) -> dict:
+    """Write the run's current weights as a checkpoint with its card (validation PSNR measured now).
+    `n_patches`: the number of training patches, where the caller cut them (else counted: `Run.patch_count`)."""
     args, loop = run_.args, run_.loop
     model = run_.served
-    val = run_.validate()
+    val = _validation_figures(run_)
     model = model.cpu().eval()
+    n_patches = run_.patch_count() if n_patches is None else n_patches
     out = Path(out or args.out or Path(args.run_dir) / "model.safetensors")
     seen = loop.step * args.batch * loop.world_size
     init = checkpoints.PAPER_INIT
@@ -149,7 +169,7 @@ def export(run_: Setup, out: Path | None = None) -> dict:
         "sr", out, variant, model, title=f"{variant.title} x{args.scale}",
         paper=variant.paper.citation,
         data={
-            "train": f"{trained}: {len(run_.patches)} {args.patch}px LR patches (stride {args.stride or args.patch // 2}), "
+            "train": f"{trained}: {n_patches} {args.patch}px LR patches (stride {args.stride or args.patch // 2}), "
             + ("paper augmentation: scales 1.0/0.9/0.8/0.7/0.6, random rotations and flips" if args.augment
                else "random rotations and flips"),
             "validation": validation,
@@ -166,7 +186,7 @@ def export(run_: Setup, out: Path | None = None) -> dict:
             patches_per_second=round(seen / max(loop.wall_time, 1e-9), 1),
             run=str(args.run_dir),
         ),
-        validation={k: round(v, 3) for k, v in val.items()},
+        validation=val,
         metrics={},
     )
     card = checkpoints.save_checkpoint(model, out, card)
@@ -177,7 +197,7 @@ def export(run_: Setup, out: Path | None = None) -> dict:
 
 def export_run(args: argparse.Namespace) -> None:
     """`export RUN_DIR`: a checkpoint from a run's latest state, without training further."""
-    export(Setup(_recorded_fit_args(args.run_dir)), args.out)
+    export(Run(_recorded_fit_args(args.run_dir)), args.out)
 
 
 def _upscale_fn(model: FSRCNN):
@@ -253,20 +273,19 @@ def learning_curve(run_dirs: list[Path], out: Path, paper: dict[int, float] | No
 
 
 def milestone(args: argparse.Namespace) -> None:
-    """`milestone RUN_DIR`: export the run's current weights to a scratch file, measure Set5/Set14 once, and note
-    the figures (with steps and CPU-hours) in RUN_DIR/milestones.json for the learning curve. Nothing is shipped
-    and nothing is chosen by these figures (the run validates on held-out T91 images)."""
-    import tempfile
-
+    """`milestone RUN_DIR`: measure the run's current weights (those a checkpoint would hold) on Set5/Set14 once,
+    and note the figures (with steps, CPU-hours and validation, as its card would give them) in
+    RUN_DIR/milestones.json for the learning curve. Nothing is shipped and nothing is chosen by these figures
+    (the run validates on held-out T91 images)."""
     fit_args = _recorded_fit_args(args.run_dir)
-    run_ = Setup(fit_args)
-    with tempfile.TemporaryDirectory() as tmp:
-        card = export(run_, Path(tmp) / "milestone.safetensors")
-        model, _ = checkpoints.load_checkpoint(Path(tmp) / "milestone.safetensors", task="sr")
+    run_ = Run(fit_args)
+    validation = _validation_figures(run_)
+    model = run_.served.cpu().eval()
     roots = {name: Path(args.data) / name for name in ("Set5", "Set14") if (Path(args.data) / name).is_dir()}
     results = evaluate_sets(roots, fit_args.scale, _upscale_fn(model))
-    entry = {"step": run_.loop.step, "cpu_hours": card["training"]["cpu_hours"], "scale": fit_args.scale,
-             **card["validation"], **{k: v["psnr"] for k, v in results.items()}}
+    training = common.training_block(run_.loop, "train.sr", fit_args.argv, fit_args.batch)
+    entry = {"step": run_.loop.step, "cpu_hours": training["cpu_hours"], "scale": fit_args.scale,
+             **validation, **{k: v["psnr"] for k, v in results.items()}}
     path = Path(args.run_dir) / MILESTONES
     done = json.loads(path.read_text()) if path.is_file() else []
     done = [d for d in done if d["step"] != entry["step"]] + [entry]

@@ -88,6 +88,22 @@ def _dihedral(x: torch.Tensor, op: int) -> torch.Tensor:
     return x.flip(-1) if op >= 4 else x
 
 
+def _copies(size: tuple[int, int], scale: int, patch: int, scales: tuple[float, ...]) -> list[tuple[float, tuple[int, int]]]:
+    """(factor, its copy's size) for each downscaled copy of an image of `size` that holds one HR patch: the copy
+    resized by the factor, then cropped to a multiple of `scale` (what `make_patches` cuts)."""
+    out = []
+    for f in scales:
+        w, h = size if f == 1.0 else (round(size[0] * f), round(size[1] * f))
+        w, h = w - w % scale, h - h % scale
+        if w >= patch * scale and h >= patch * scale:
+            out.append((f, (w, h)))
+    return out
+
+
+def _files(images: Path | list[Path]) -> list[Path]:
+    return list_images(images) if isinstance(images, (str, Path)) else list(images)
+
+
 def make_patches(
     images: Path | list[Path], scale: int, patch: int, stride: int | None = None,
     scales: tuple[float, ...] = PAPER_SCALES,
@@ -97,15 +113,12 @@ def make_patches(
     `patch` is the LR patch size; HR patches are `scale * patch`. `stride` (LR pixels) defaults to patch//2.
     """
     stride = stride or max(1, patch // 2)
-    files = list_images(images) if isinstance(images, (str, Path)) else list(images)
     lrs, hrs = [], []
-    for path in files:
+    for path in _files(images):
         base = open_image(path)
-        for f in scales:
+        for f, _ in _copies(base.size, scale, patch, scales):
             hr = base if f == 1.0 else base.resize((round(base.width * f), round(base.height * f)), Image.BICUBIC)
             hr = crop_to_multiple(hr, scale)
-            if hr.width < patch * scale or hr.height < patch * scale:
-                continue
             ly, hy = y_of(bicubic_downscale(hr, scale)), y_of(hr)
             lp = ly.unfold(1, patch, stride).unfold(2, patch, stride)  # (1, nh, nw, p, p)
             hp = hy.unfold(1, patch * scale, stride * scale).unfold(2, patch * scale, stride * scale)
@@ -114,6 +127,19 @@ def make_patches(
     if not lrs:
         raise ValueError(f"No training image is large enough for {patch}px LR patches at x{scale}.")
     return PatchSet(torch.cat(lrs), torch.cat(hrs), scale)
+
+
+def count_patches(
+    images: Path | list[Path], scale: int, patch: int, stride: int | None = None,
+    scales: tuple[float, ...] = PAPER_SCALES,
+) -> int:
+    """`len(make_patches(...))` with the same arguments, from the images' sizes alone (no resizing, no patch cut)."""
+    stride = stride or max(1, patch // 2)
+    n = 0
+    for path in _files(images):
+        for _, (w, h) in _copies(open_image(path).size, scale, patch, scales):
+            n += ((w // scale - patch) // stride + 1) * ((h // scale - patch) // stride + 1)  # as unfold counts
+    return n
 
 
 @dataclass
