@@ -199,8 +199,10 @@ def _import_models_of(task: str | None) -> None:
     """Import the model module of `task` by the layout's convention (`core/<task>/models.py` or `model.py`), so
     that a bare `load_checkpoint` builds any shipped architecture. (Discovery by name,
     as `core.tasks.tasks()` finds the tasks: the registry imports no model.)"""
+    if not (task and str(task).isidentifier() and importlib.util.find_spec(f"core.{task}")):
+        return
     for name in (f"core.{task}.models", f"core.{task}.model"):
-        if task and str(task).isidentifier() and importlib.util.find_spec(f"core.{task}") and importlib.util.find_spec(name):
+        if importlib.util.find_spec(name):
             importlib.import_module(name)
             return
 

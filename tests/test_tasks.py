@@ -38,7 +38,9 @@ def _string_constants(path: Path) -> set[str]:
 
 
 def test_the_apps_hold_no_model_names():
-    names = {n for t in tasks() for n in t.variants} | {v.architecture for t in tasks() for v in t.variants.values()}
+    names = ({n for t in tasks() for n in t.variants} | {v.architecture for t in tasks() for v in t.variants.values()}
+             | {n for t in tasks() for n in t.names()})  # nor a shipped checkpoint's name ("fsrcnn_x2")
+    assert {"fsrcnn_x2", "fsrcnn-s_x4", "resnet", "cgan"} <= names
     for path in sorted((ROOT / "demos").rglob("*.py")):
         found = _string_constants(path) & names
         assert not found, f"{path.relative_to(ROOT)} names {sorted(found)}: policy belongs in core"
@@ -55,6 +57,7 @@ def test_the_upscale_picker_offers_only_what_is_shipped_at_a_scale():
             assert sr.load(n).scale == scale
         assert sr.default(scale=scale) == f"fsrcnn_x{scale}"
         assert sr.counterpart("fsrcnn-s_x2", scale=scale) == f"fsrcnn-s_x{scale}"
+    assert sr.scales() == [2, 3, 4]
     assert parse_scale("x3") == 3 == parse_scale(3)
     with pytest.raises(ValueError, match="x2, x3, x4"):
         parse_scale("x5")
@@ -66,6 +69,8 @@ def test_labels_carry_the_measured_metrics_of_the_cards():
     for name in fashion.names():
         acc = fashion.entry(name).card["metrics"]["test_accuracy"]
         assert fashion.label(name) == f"{fashion.variants[name].title} · {acc * 100:.1f} %"
+    # The default classifier is the most accurate shipped one (what `best_arch` was).
+    assert fashion.default() == max(fashion.names(), key=lambda n: fashion.entry(n).metrics["test_accuracy"])
     for name in gan.names():
         m = gan.entry(name).card["metrics"]
         assert f"FID {m['fid_classifier']:.2f}" in gan.label(name)
@@ -97,27 +102,62 @@ def test_the_apps_start_from_the_cards_alone_without_torchvision():
     assert out.returncode == 0 and out.stdout.split() == ["False", "0"], out.stdout + out.stderr[-1000:]
 
 
-def test_a_damaged_checkpoint_is_never_the_default(tmp_path, monkeypatch):
+def test_a_damaged_checkpoint_is_never_the_default(checkpoint_copy):
     """The default is the best-ranked checkpoint whose weights verify; the damaged one is labelled unavailable."""
-    import shutil
-
-    from core.tasks import clear_caches
-
-    root = tmp_path / "checkpoints"
-    shutil.copytree(checkpoints.CHECKPOINT_DIR / "fashion", root / "fashion")
-    best = task("fashion").default()
-    weights = root / "fashion" / f"{best}.safetensors"
+    fashion = task("fashion")
+    best = fashion.default()
+    weights = checkpoint_copy / "fashion" / f"{best}.safetensors"
+    assert weights.is_file(), weights
     weights.write_bytes(weights.read_bytes()[:-64])
-    monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", root)
+    assert fashion.default() != best and fashion.default() in fashion.names()
+    assert best in fashion.names() and fashion.label(best).endswith("(unavailable)")
+    with pytest.raises(checkpoints.CheckpointError, match=f"checkpoints/fashion/{best}.safetensors"):
+        fashion.load(best)
+
+
+def test_listing_labels_and_defaults_loads_no_model():
+    """Pickers are built from the cards: listing every task's names, labels, choices and default opens nothing."""
+    from core.tasks import _opened, clear_caches
+
     clear_caches()
-    try:
-        fashion = task("fashion")
-        assert fashion.default() != best and fashion.default() in fashion.names()
-        assert fashion.label(best).endswith("(unavailable)")
-        with pytest.raises(checkpoints.CheckpointError, match=f"checkpoints/fashion/{best}.safetensors"):
-            fashion.load(best)
+    assert _opened.cache_info().currsize == 0
+    for t in tasks():
+        assert t.names() and t.default() in t.names()
+        assert [t.label(n) for n in t.names()] and t.choices()
+        assert t.card_markdown(t.default())
+    assert _opened.cache_info().currsize == 0
+    gan = task("gan")
+    assert gan.conditional("cgan") and not gan.conditional("gan")
+    assert _opened.cache_info().currsize == 0
+    try:  # and the count does see a load: the check above is not vacuous
+        gan.load(gan.default())
+        assert _opened.cache_info().currsize == 1
     finally:
         clear_caches()
+
+
+def test_a_variant_keeps_its_counterpart_at_every_scale_and_each_default_is_shipped_there():
+    from core.sr.task import TASK as SR
+
+    assert SR.counterpart("fsrcnn-s_x2", scale=4) == "fsrcnn-s_x4"
+    assert SR.counterpart("fsrcnn_x4", scale=2) == "fsrcnn_x2"
+    assert SR.counterpart("nope_x2", scale=3) == SR.default(scale=3)  # unknown: the default there
+    assert SR.scales()
+    for s in SR.scales():
+        assert SR.names(scale=s) and SR.default(scale=s) in SR.names(scale=s)
+        for name in SR.names():
+            other = SR.counterpart(name, scale=s)
+            assert other in SR.names(scale=s) and SR.entry(other).variant == SR.entry(name).variant
+
+
+@pytest.mark.parametrize("n,nrow", [(1, 8), (1, 1), (2, 8), (5, 2), (7, 3), (8, 8), (9, 8), (32, 8), (3, 1)])
+def test_the_gan_grid_is_torchvisions_make_grid(n, nrow):
+    from torchvision.utils import make_grid
+
+    from core.gan.render import tile
+
+    x = torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(n))
+    torch.testing.assert_close(tile(x, nrow), make_grid(x, nrow, padding=2, pad_value=1.0)[0], rtol=0, atol=0)
 
 
 def test_dcgan_starts_from_the_papers_initialisation():

@@ -26,8 +26,10 @@ def to_bytes(images: torch.Tensor) -> torch.Tensor:
 
 def tile(images: torch.Tensor, nrow: int = 8, padding: int = 2, pad_value: float = 1.0) -> torch.Tensor:
     """(N, 1, H, W) -> one (H', W') grid, `nrow` images a row, `padding` px of `pad_value` around each (as
-    torchvision's `make_grid`, without importing torchvision at serving time)."""
+    torchvision's `make_grid`, without importing torchvision at serving time: a single image comes back bare)."""
     n, _, h, w = images.shape
+    if n == 1:
+        return images[0, 0].clone()
     cols = min(nrow, n)
     rows = -(-n // cols)
     grid = torch.full((rows * (h + padding) + padding, cols * (w + padding) + padding), pad_value,

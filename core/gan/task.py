@@ -46,7 +46,6 @@ class GanTask(Task):
     )
     picker = "Model (FID: lower is better)"
     what = "generator"
-    model_module = "core.gan.models"
     variants = {
         "gan": Variant("gan", "GAN (Goodfellow et al. 2014)", Paper(
             "Goodfellow et al. Generative Adversarial Nets. NeurIPS 2014.", "https://arxiv.org/abs/1406.2661")),

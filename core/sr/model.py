@@ -36,6 +36,13 @@ def parse_scale(scale: int | str) -> int:
     return int(text)
 
 
+def check_scale(scale: int) -> int:
+    """`scale` itself when it is one of SCALES (an int, not a bool); else the ValueError `parse_scale` gives."""
+    if isinstance(scale, bool) or scale not in SCALES:
+        raise ValueError(bad_scale_message(scale))
+    return int(scale)
+
+
 def bad_scale_message(scale: object) -> str:
     return f"Scale must be one of {', '.join(f'x{s}' for s in SCALES)}; got {scale!r}."
 
@@ -52,8 +59,7 @@ class FSRCNNConfig:
 class FSRCNN(nn.Module):
     def __init__(self, scale: int = 2, d: int = 56, s: int = 12, m: int = 4):
         super().__init__()
-        if isinstance(scale, bool) or scale not in SCALES:
-            raise ValueError(bad_scale_message(scale))
+        check_scale(scale)
         self.config = FSRCNNConfig(scale, d, s, m)
         self.feature = nn.Sequential(nn.Conv2d(1, d, 5, padding=2), nn.PReLU(d))
         self.shrink = nn.Sequential(nn.Conv2d(d, s, 1), nn.PReLU(s))

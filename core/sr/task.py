@@ -8,8 +8,8 @@ from typing import Any
 
 from core import checkpoints
 from core.examples import PHOTOS
-from core.sr.model import SCALES
-from core.sr.upscale import Upscaler, check_scale, open_upscaler
+from core.sr.model import SCALES, check_scale
+from core.sr.upscale import Upscaler, open_upscaler
 from core.tasks import Paper, Task, Variant
 
 FSRCNN_PAPER = Paper(

@@ -16,7 +16,7 @@ from PIL import Image
 
 from core import checkpoints
 from core.imaging import ImageInputError, rgb_to_ycbcr, ycbcr_to_rgb
-from core.sr.model import FSRCNN, SCALES, bad_scale_message, gemm_deconv
+from core.sr.model import FSRCNN, check_scale, gemm_deconv
 
 #: Largest output an upscaler produces (pixels): 64 MP, e.g. 2000x2000 input at x4.
 MAX_OUTPUT_PIXELS = 64_000_000
@@ -29,13 +29,6 @@ DEFAULT_TILE = 112
 DECONV_REACH = 2
 
 Progress = Callable[[int, int], None]  # (tiles done, tiles in all)
-
-
-def check_scale(scale: int) -> int:
-    """`scale` itself when it is one of SCALES (an int); else the ValueError of `core.sr.model.parse_scale`."""
-    if isinstance(scale, bool) or scale not in SCALES:
-        raise ValueError(bad_scale_message(scale))
-    return int(scale)
 
 
 def bicubic(img: Image.Image, scale: int) -> Image.Image:
