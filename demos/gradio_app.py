@@ -19,13 +19,16 @@ MAX_FILE_SIZE = "25mb"
 def build_demo() -> gr.Blocks:
     # delete_cache: Gradio's own copies of uploads and outputs are removed hourly once an hour old.
     with gr.Blocks(title="paper-to-demo", delete_cache=(OUTPUT_MAX_AGE_S, OUTPUT_MAX_AGE_S)) as demo:
+        # Queue settings first, while the Blocks is empty: `queue()` rebuilds Gradio's FastAPI app, which on the
+        # finished suite costs ~0.2 s, and the Blocks' exit builds it once more anyway.
+        demo.queue(default_concurrency_limit=4, max_size=64)
         gr.Markdown(f"# paper-to-demo\n{suite_intro()}")
         for task in tasks():
             with gr.Tab(task.tab):
                 importlib.import_module(f"demos.tabs.{task.key}").build(task, demo)
         with gr.Tab("About"):
             importlib.import_module("demos.tabs.about").build(demo)
-    return demo.queue(default_concurrency_limit=4, max_size=64)
+    return demo
 
 
 def launch(demo: gr.Blocks | None = None, **kwargs) -> gr.Blocks:
