@@ -62,3 +62,21 @@ def test_the_gan_screen_chooses_on_training_images_and_ranks_generators(capsys):
         assert scores[model]["reference"] == "train 5000"
     assert scores["cgan"]["fid_classifier"] < scores["gan"]["fid_classifier"] / 3
     assert scores["cgan"]["conditional_accuracy"] > 0.9 and "conditional_accuracy" not in scores["gan"]
+
+
+def test_the_sr_speed_bound_uses_the_best_gemm_rate_of_the_run(monkeypatch):
+    """A low GEMM reading must not make FSRCNN look close to its bound: the bound uses the run's best reading,
+    and the whole call stays the table's first numeric column."""
+    from bench import sr_speed
+
+    readings = iter([100e9, 300e9, 150e9])
+    monkeypatch.setattr(sr_speed, "gemm_rate", lambda runs: next(readings))
+    rates = sr_speed.GemmRates(1)
+    for _ in range(3):
+        rates.measure()
+    assert rates.best == 300e9 and "best 300 GFLOP/s" in rates.summary() and "range 100-300" in rates.summary()
+    measured = [{"title": "FSRCNN (56,12,4) x2", "scale": 2, "w": 512, "h": 512, "seconds": 0.6,
+                 "bicubic_seconds": 0.01, "flop": 30e9}]
+    header, _, row = sr_speed.ratio_table(measured, rates.best)
+    assert header.split("|")[2].strip() == "whole call (ms)"
+    assert row.split("|")[2].strip() == "600" and "| 100 | 6.0× | 60× |" in row  # 30 GFLOP at 300 GFLOP/s
