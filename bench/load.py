@@ -3,7 +3,10 @@
     python -m bench.load [--requests 200] [--clients 20]
 
 Requests cycle through: upscale a 512x512 photo x2, classify a photo, sample 64 GAN images. Prints
-throughput, p50/p95/p99 latency per kind, errors, and the server's resident memory before and after.
+throughput, p50/p95/p99 latency per kind, errors, and the server's resident memory before and after; then the
+server's own CPU time per request of each kind (read from /proc, so the clients' work is not counted; the mean
+of `--cpu-requests` sequential requests) beside the CPU time of the same core call made in this process with
+the server's thread setting (`demos.REQUEST_THREADS`).
 Traffic goes to 127.0.0.1 only; the run is bounded by `--requests` and `--timeout`.
 """
 
@@ -21,8 +24,14 @@ import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
+from PIL import Image
+
 from core.examples import example_photo
+from core.fashion.predict import classify
 from core.fashion.task import TASK as FASHION
+from core.gan.task import TASK as GAN
+from core.sr.task import load_upscaler
+from demos import serve_threads
 
 
 def rss_mb(pid: int) -> float:
@@ -30,6 +39,21 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) that process `pid` has used, all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def core_cpu_ms(call, n: int) -> float:
+    """CPU milliseconds of one `call()` in this process (mean of `n`, after one warm-up)."""
+    call()
+    t = time.process_time()
+    for _ in range(n):
+        call()
+    return (time.process_time() - t) / n * 1000
 
 
 def wait_ready(url: str, timeout: float = 120) -> None:
@@ -63,6 +87,7 @@ def main() -> None:
     p.add_argument("--clients", type=int, default=20)
     p.add_argument("--port", type=int, default=7881)
     p.add_argument("--timeout", type=float, default=900, help="seconds for the whole run")
+    p.add_argument("--cpu-requests", type=int, default=10, help="sequential requests per kind for the CPU table")
     args = p.parse_args()
     from gradio_client import Client, handle_file
 
@@ -76,11 +101,20 @@ def main() -> None:
     try:
         wait_ready(url)
         warm = Client(url, verbose=False)  # first use of each model loads it; measure steady state after
-        warm.predict(handle_file(str(photo)), "x2", "fsrcnn_x2", False, api_name="/upscale")
-        warm.predict(handle_file(str(garment)), "resnet", api_name="/classify")
-        warm.predict("cgan", 0, "All classes", 64, 1.0, api_name="/sample")
-        rss_before = rss_mb(server.pid)
         kinds = ["upscale 512² x2", "classify", "sample 64"]
+        calls = {
+            kinds[0]: lambda c, i: c.predict(handle_file(str(photo)), "x2", "fsrcnn_x2", False, api_name="/upscale"),
+            kinds[1]: lambda c, i: c.predict(handle_file(str(garment)), "resnet", api_name="/classify"),
+            kinds[2]: lambda c, i: c.predict("cgan", i, "All classes", 64, 1.0, api_name="/sample"),
+        }
+        server_cpu: dict[str, float] = {}
+        for kind, call in calls.items():
+            call(warm, 0)
+            t = cpu_s(server.pid)
+            for i in range(args.cpu_requests):
+                call(warm, i + 1)
+            server_cpu[kind] = (cpu_s(server.pid) - t) / args.cpu_requests * 1000
+        rss_before = rss_mb(server.pid)
         jobs = list(range(args.requests))
         lat: dict[str, list[float]] = defaultdict(list)
         errors: list[str] = []
@@ -97,12 +131,7 @@ def main() -> None:
                 kind = kinds[i % 3]
                 t0 = time.perf_counter()
                 try:
-                    if i % 3 == 0:
-                        client.predict(handle_file(str(photo)), "x2", "fsrcnn_x2", False, api_name="/upscale")
-                    elif i % 3 == 1:
-                        client.predict(handle_file(str(garment)), "resnet", api_name="/classify")
-                    else:
-                        client.predict("cgan", i, "All classes", 64, 1.0, api_name="/sample")
+                    calls[kind](client, i)
                     with lock:
                         lat[kind].append(time.perf_counter() - t0)
                 except Exception as e:  # noqa: BLE001 - every failure is counted and reported
@@ -116,7 +145,7 @@ def main() -> None:
             while not stop.wait(1.0):
                 rss_samples.append((sum(len(v) for v in lat.values()) + len(errors), rss_mb(server.pid)))
 
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), cpu_s(server.pid)
         threads = [threading.Thread(target=worker) for _ in range(args.clients)]
         sampler = threading.Thread(target=sample_rss, daemon=True)
         sampler.start()
@@ -124,7 +153,7 @@ def main() -> None:
             t.start()
         for t in threads:
             t.join()
-        wall = time.perf_counter() - t0
+        wall, mixed_cpu = time.perf_counter() - t0, cpu_s(server.pid) - cpu0
         stop.set()
         rss_after = rss_mb(server.pid)
     finally:
@@ -145,6 +174,18 @@ def main() -> None:
               f"peak {max(mb for _, mb in rss_samples):.0f}")
     for e in errors[:10]:
         print("error:", e)
+    threads = serve_threads()  # the core calls below run with the server's thread setting
+    img = Image.open(photo)
+    up, clf, gen = load_upscaler(2), FASHION.load("resnet"), GAN.load("cgan")
+    g_img, seeds = Image.open(garment), iter(range(10**6))
+    core = {kinds[0]: core_cpu_ms(lambda: up(img), args.cpu_requests),
+            kinds[1]: core_cpu_ms(lambda: classify(g_img, clf), args.cpu_requests),
+            kinds[2]: core_cpu_ms(lambda: gen.sample(64, next(seeds)), args.cpu_requests)}
+    print(f"\nserver CPU per request ({args.cpu_requests} sequential requests of each kind; torch threads {threads}), "
+          f"beside the core call in-process; the mixed run above: {mixed_cpu / max(done, 1) * 1000:.0f} ms a request\n")
+    print("| request | server CPU (ms) | core call CPU (ms) | ratio |\n|---|---|---|---|")
+    for kind in kinds:
+        print(f"| {kind} | {server_cpu[kind]:.0f} | {core[kind]:.0f} | {server_cpu[kind] / core[kind]:.1f}× |")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The demo apps (Gradio suite, Streamlit pages): layout and wiring only; every computation is a `core` call.
 
 Importing the package caps glibc's malloc arenas (see `limit_malloc_arenas`) before the servers start
-their worker threads.
+their worker threads, and lets idle OpenMP threads sleep (see `OMP_WAIT_POLICY`); the servers call
+`serve_threads()` when they start.
 """
 
 from __future__ import annotations
@@ -29,3 +30,26 @@ def limit_malloc_arenas(n: int = 2) -> bool:
 
 
 limit_malloc_arenas()
+
+#: OpenMP threads that finish their part of an operation sleep instead of spinning (an explicit setting wins;
+#: it only counts if set before torch is first imported, as it is when an app starts). A server runs several
+#: requests at once, each of whose operations use every core: spinning threads then burn the CPU that the
+#: other request's threads wait for. A 512x512 x2 FSRCNN on 2 cores with the other one busy, in-process:
+#: 1114 ms CPU / 934 ms wall spinning, 334 ms CPU / 343 ms wall sleeping (one thread: 275 / 277 ms).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+#: Threads that one request's torch operations use while an app serves (PAPER_TO_DEMO_THREADS overrides it).
+#: One: the server runs requests side by side (Gradio's queue, Streamlit's sessions), and that is where a
+#: Space's few cores go furthest. Server CPU per 512x512 x2 upscale, one thread vs two, a training on the other
+#: core: 472 vs 549 ms (`python -m bench.load`, README).
+REQUEST_THREADS = 1
+
+
+def serve_threads() -> int:
+    """Set torch's intra-op threads for serving (`REQUEST_THREADS`, or $PAPER_TO_DEMO_THREADS); returns them."""
+    import torch
+
+    n = int(os.environ.get("PAPER_TO_DEMO_THREADS", REQUEST_THREADS))
+    torch.set_num_threads(n)
+    return n

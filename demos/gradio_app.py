@@ -10,6 +10,7 @@ import importlib
 import gradio as gr
 
 from core.tasks import suite_intro, tasks
+from demos import serve_threads
 from demos.components.outputs import OUTPUT_MAX_AGE_S
 
 #: Gradio refuses uploads over this size before our code sees them.
@@ -35,5 +36,6 @@ def launch(demo: gr.Blocks | None = None, **kwargs) -> gr.Blocks:
     demo = demo or build_demo()
     # server_port None: $GRADIO_SERVER_PORT, else 7860 (the next free one if taken).
     opts = dict(server_name="127.0.0.1", server_port=None, max_file_size=MAX_FILE_SIZE, show_error=True)
+    serve_threads()
     demo.launch(**{**opts, **kwargs})
     return demo

@@ -12,8 +12,10 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-import demos  # noqa: E402, F401  (caps malloc arenas: Streamlit runs this file by path, not as a package)
+import demos  # noqa: E402  (caps malloc arenas: Streamlit runs this file by path, not as a package)
 from core.tasks import tasks  # noqa: E402
+
+demos.serve_threads()
 
 PAGES = Path(__file__).parent / "st_pages"
 

@@ -1,6 +1,5 @@
 """Streamlit page: bicubic vs FSRCNN, side by side, with PSNR/SSIM against a ground truth on request."""
 
-import io
 
 import streamlit as st
 
@@ -63,9 +62,7 @@ def zoom(c: sr.Comparison) -> None:
 
 def full_png() -> bytes:
     """The full-resolution PNG, written only when the download button is pressed."""
-    buf = io.BytesIO()
-    c.fsrcnn.save(buf, format="PNG", compress_level=sr.DOWNLOAD_PNG_LEVEL)
-    return buf.getvalue()
+    return c.png
 
 
 with right:

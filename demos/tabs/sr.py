@@ -68,8 +68,8 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
         (bic, bic_ext), (up, up_ext) = sr.previews(c).values()
         items = {f"bicubic_preview.{bic_ext}": bic, f"fsrcnn_preview.{up_ext}": up, "zoom.png": panel}
         progress(0.9, desc=sr.PHASES["png"])
-        items[c.file_name()] = c.fsrcnn
-        before, after, zoom_path, full = save_outputs("upscale", items, compress_level=sr.DOWNLOAD_PNG_LEVEL)
+        items[c.file_name()] = c.png
+        before, after, zoom_path, full = save_outputs("upscale", items)
         return (before, after), zoom_path, c.summary(), full
 
     def move_zoom(path: str | None, scale: str, arch: str, ground_truth: bool, evt: gr.SelectData):
