@@ -13,6 +13,7 @@ Adding a demo: a package `core/<key>/` with a `task` module, a Gradio tab `demos
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import importlib.util
 import pkgutil
@@ -206,6 +207,19 @@ class Task:
     def papers(self) -> list[Paper]:
         """The papers behind this task's variants, each once, in registry order."""
         return list(dict.fromkeys(v.paper for v in self.variants.values()))
+
+    def examples(self) -> list[tuple]:
+        """The examples the demos offer, as the task defines them (none by default)."""
+        return []
+
+    def examples_key(self, *names: str) -> str:
+        """A short digest of what the examples' answers depend on: the task's `examples()` and the sha256 of the
+        checkpoints `names` that answer them, read from their cards (a damaged checkpoint must not stop the app).
+        A cache of example answers keyed by it is never served after a checkpoint is retrained."""
+        h = hashlib.sha256(repr(self.examples()).encode())
+        for name in names:
+            h.update(str((self.entry(name).card or {}).get("sha256", "unavailable")).encode())
+        return h.hexdigest()[:12]
 
     def papers_line(self) -> str:
         """'Papers: [citation](url) · ...' (Markdown), as both apps show it under the introduction."""

@@ -20,11 +20,35 @@ def page():
         yield pg
 
 
-def _wait_image(page, selector: str, timeout: float = 60_000):
-    loc = page.locator(selector).first
-    loc.wait_for(timeout=timeout)
-    page.wait_for_function("(el) => el.complete && el.naturalWidth > 0", arg=loc.element_handle(), timeout=timeout)
-    return loc
+def _wait_image(page, selector: str, timeout: float = 60_000, size: tuple[int, int] | None = None):
+    """The first image under `selector` once loaded (and, with `size`, once it is that many pixels: the answer to
+    what was just asked, not the one the page opened with)."""
+    page.wait_for_function(
+        """([sel, size]) => { const el = document.querySelector(sel);
+             return el && el.complete && el.naturalWidth > 0
+               && (!size || (el.naturalWidth === size[0] && el.naturalHeight === size[1])); }""",
+        arg=[selector, list(size) if size else None], timeout=timeout)
+    return page.locator(selector).first
+
+
+def test_every_tab_opens_with_a_result_and_its_examples_without_a_click():
+    with suite_page(1440, 900) as pg:  # a fresh page: nothing clicked, nothing uploaded
+        w, h = Image.open(example_photo_files()[0]).size  # the first example: chelsea, x2
+        _wait_image(pg, "#upscale-output img", size=(2 * w, 2 * h))
+        _wait_image(pg, "#upscale-zoom img")
+        pg.locator("#upscale-stats").get_by_text("ms").first.wait_for()
+        thumb = pg.locator("#upscale-examples img[src*='chelsea']").first
+        assert thumb.is_visible() and thumb.bounding_box()["y"] < 900 - 40  # in view without scrolling
+        screenshot(pg, "first-paint-upscale")
+        pg.get_by_role("tab", name="Classify").click()
+        first_truth = FASHION.examples()[0][1]
+        pg.locator("#classify-label").get_by_text(first_truth).first.wait_for(timeout=60_000)
+        _wait_image(pg, "#classify-view img")
+        garments = pg.locator("#classify-examples img")
+        assert garments.count() == len(FASHION.examples()) and garments.first.bounding_box()["y"] < 900 - 40
+        screenshot(pg, "first-paint-classify")
+        pg.get_by_role("tab", name="GAN").click()
+        _wait_image(pg, "#gan-grid img")
 
 
 def test_upscale_tab_in_the_browser(page):
@@ -33,10 +57,8 @@ def test_upscale_tab_in_the_browser(page):
     page.locator("#upscale-input input[type=file]").set_input_files(str(photo))
     page.get_by_label("Compare with ground truth (downsize my image first, then score)").check()
     page.get_by_role("button", name="Upscale", exact=True).click()
-    img = _wait_image(page, "#upscale-output img")
-    size = img.evaluate("(el) => [el.naturalWidth, el.naturalHeight]")
     w, h = Image.open(photo).size
-    assert size == [w - w % 2, h - h % 2]  # ground-truth mode: downsized x2, then upscaled back
+    _wait_image(page, "#upscale-output img", size=(w - w % 2, h - h % 2))  # ground truth: downsized x2, back up
     page.get_by_text("PSNR (Y)").wait_for()
     screenshot(page, "upscale", readme=True)
 

@@ -307,3 +307,40 @@ def test_a_run_without_its_optimizer_state_continues_from_the_committed_weights_
     card = load_checkpoint(run / "model.safetensors", task="gan")[1]
     assert card["training"]["optimizers_restarted_at"] == [3]
     assert "without the optimizer state" in card["training"]["optimizers_restarted"]
+
+
+def test_the_shipped_bank_is_what_train_gan_bank_writes_from_the_training_split(tmp_path):
+    from safetensors import safe_open
+
+    from core.fashion.data import load_split
+    from core.gan.explore import BANK
+    from train.gan import main
+
+    out = tmp_path / "bank.safetensors"
+    main(["bank", "--out", str(out)])
+    with safe_open(BANK, "pt") as shipped, safe_open(out, "pt") as fresh:
+        for key in ("images", "labels", "indices"):
+            assert torch.equal(shipped.get_tensor(key), fresh.get_tensor(key)), key
+        meta, images, labels, idx = shipped.metadata(), *(shipped.get_tensor(k) for k in ("images", "labels", "indices"))
+    train_x, train_y = load_split(True)
+    assert torch.equal(images, train_x[idx.long()]) and torch.equal(labels, train_y[idx.long()])
+    assert torch.bincount(labels).tolist() == [1000] * 10 and meta["of"] == "60000"
+    assert BANK.stat().st_size < 10_000_000  # a Space takes it as one file
+
+
+def test_without_the_dataset_the_memorisation_check_searches_the_shipped_bank(monkeypatch):
+    from safetensors import safe_open
+
+    from core.fashion.data import to_input
+    from core.gan import explore
+
+    monkeypatch.setattr(explore, "available", lambda: False)  # as on a Space: no dataset installed
+    explore.training_images.cache_clear()
+    try:
+        with safe_open(explore.BANK, "pt") as f:
+            x = to_input(f.get_tensor("images")[77:78])[0]
+        near, dist = explore.nearest_training_images(x, k=3)
+        assert torch.equal(near[0], x) and dist[0] == pytest.approx(0.0, abs=1e-3) and dist[1] > 0
+        assert explore.training_images().what == "10,000 of the 60,000 training images (1,000 a class, shipped with the app)"
+    finally:
+        explore.training_images.cache_clear()

@@ -28,7 +28,7 @@ from core.fashion.data import load_split, to_input
 from core.fashion.task import TASK as FASHION
 from core.gan.augment import POLICIES, diff_augment
 from core.gan.evaluate import evaluate_generator
-from core.gan.explore import direction_ranges
+from core.gan.explore import BANK, direction_ranges
 from core.gan.models import DISCRIMINATORS
 from core.gan.sample import DIRECTIONS, Sampler, open_generator
 from core.gan.task import TASK
@@ -217,6 +217,23 @@ def describe(args: argparse.Namespace) -> None:
     print(f"{args.checkpoint}: latent_directions {card['latent_directions']}")
 
 
+def write_bank(args: argparse.Namespace) -> None:
+    """`bank`: the training images the memorisation check searches where the dataset is not installed (a Space):
+    `--per-class` images of each class, drawn by a seeded permutation within the class, in training-split order."""
+    images, labels = load_split(True, args.data, args.download)
+    g = torch.Generator().manual_seed(args.seed)
+    picked = [(labels == c).nonzero().flatten() for c in range(int(labels.max()) + 1)]
+    if args.per_class > min(len(p) for p in picked):
+        raise SystemExit(f"--per-class {args.per_class}: the smallest class has {min(len(p) for p in picked)} images.")
+    idx = torch.cat([p[torch.randperm(len(p), generator=g)[: args.per_class]] for p in picked]).sort().values
+    meta = {"source": "Fashion-MNIST training split", "of": str(len(images)), "per_class": str(args.per_class),
+            "seed": str(args.seed), "command": common.command_line("train.gan", args.argv)}
+    checkpoints.atomic_save_tensors({"images": images[idx], "labels": labels[idx], "indices": idx.int()}, args.out,
+                                    metadata=meta)
+    print(f"Wrote {len(idx):,} training images ({args.per_class:,} a class) to {args.out} "
+          f"({args.out.stat().st_size / 1e6:.1f} MB)")
+
+
 def measure(checkpoint: Path, data: Path | None, download: bool, n: int, inception: bool,
             record: str | None = None) -> dict:
     """FID and class statistics of a generator checkpoint; with `record` (the command), written into its card."""
@@ -278,6 +295,12 @@ def main(argv: list[str] | None = None) -> None:
     d = sub.add_parser("describe", help="write what the explorer needs (latent_directions) into a card")
     d.add_argument("checkpoint", type=Path)
     d.set_defaults(func=describe)
+    b = sub.add_parser("bank", help="write the training images the memorisation check ships with (no dataset needed)")
+    common.add_data_flags(b)
+    b.add_argument("--per-class", type=int, default=1000, help="images of each class (default 1000: 10,000 in all)")
+    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--out", type=Path, default=BANK, help="file (default: the shipped bank)")
+    b.set_defaults(func=write_bank)
     common.run(p, argv)
 
 

@@ -18,7 +18,9 @@ import torch
 from PIL import Image
 
 CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
-DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+#: Where Debian's `dataset-fashion-mnist` puts the data ($PAPER_TO_DEMO_DEBIAN_DATA overrides it, e.g. to test
+#: a machine without it).
+DEBIAN_DIR = Path(os.environ.get("PAPER_TO_DEMO_DEBIAN_DATA", "/usr/share/datasets/fashion-mnist"))
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 DEFAULT_ROOT = Path(os.environ.get("PAPER_TO_DEMO_DATA", Path.home() / ".cache" / "paper-to-demo" / "data"))
 
@@ -45,6 +47,13 @@ def prepare_root(root: Path | None = None, source: Path = DEBIAN_DIR) -> Path:
             shutil.copyfileobj(src, dst)
         os.replace(tmp, target)
     return root
+
+
+def available(root: Path | None = None, source: Path = DEBIAN_DIR) -> bool:
+    """Whether the dataset is on this machine (in `root`, or in `source` to decompress there), without importing
+    torchvision or downloading anything."""
+    raw = prepare_root(root, source) / "FashionMNIST" / "raw"
+    return all((raw / name).is_file() for name in IDX_FILES)
 
 
 def load_split(

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import functools
 import io
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors import safe_open
 
-from core.fashion.data import load_split, to_input
+from core.fashion.data import available, load_split, to_input
 from core.gan.latent import direction_spread, latents, truncate
 from core.gan.sample import DIRECTIONS, Sampler
 
@@ -53,16 +56,41 @@ def direction_ranges(sampler: Sampler, k: int = DIRECTIONS) -> list[float]:
     return [round(round(float(s) * DIRECTION_SPREAD / DIRECTION_STEP) * DIRECTION_STEP, 2) for s in spread]
 
 
+#: A class-balanced sixth of the Fashion-MNIST training images, shipped so that the memorisation check works
+#: where the dataset is not installed (a Space): uint8 `images` (N, 28, 28), their `labels` and their `indices` in
+#: the training split; written by `python -m train.gan bank`, which records how in the file's metadata.
+BANK = Path(__file__).resolve().parent / "training_bank.safetensors"
+
+
+@dataclass(frozen=True)
+class TrainingImages:
+    """The images the memorisation check searches: uint8 (N, 784) (47 MB for all 60,000, not 188 MB as float),
+    their squared norms in [0, 1] units, and what they are, in words for a caption."""
+
+    images: torch.Tensor
+    norms: torch.Tensor
+    what: str
+
+
 @functools.lru_cache(maxsize=1)
-def _training_images() -> tuple[torch.Tensor, torch.Tensor]:
-    """The 60,000 training images as uint8 (N, 784) (47 MB, not 188 MB as float) and their squared norms."""
-    images = load_split(True)[0].flatten(1)
-    return images, to_input(images).flatten(1).pow(2).sum(1)
+def training_images() -> TrainingImages:
+    """All 60,000 training images where the dataset is installed, else the shipped bank (`BANK`)."""
+    if available():
+        images = load_split(True)[0].flatten(1)
+        what = f"the {len(images):,} training images"
+    else:
+        with safe_open(BANK, "pt") as f:
+            images, meta = f.get_tensor("images").flatten(1), f.metadata()
+        what = (f"{len(images):,} of the {int(meta['of']):,} training images ({int(meta['per_class']):,} a class, "
+                "shipped with the app)")
+    return TrainingImages(images, to_input(images).flatten(1).pow(2).sum(1), what)
 
 
 def nearest_training_images(image: torch.Tensor, k: int = 5, chunk: int = 10_000) -> tuple[torch.Tensor, list[float]]:
-    """The `k` training images closest (L2 in pixels, [0, 1] scale) to `image` (1, 28, 28): a memorisation check."""
-    images, norms = _training_images()
+    """The `k` training images closest (L2 in pixels, [0, 1] scale) to `image` (1, 28, 28): a memorisation check
+    over `training_images()` (its `what` says which)."""
+    bank = training_images()
+    images, norms = bank.images, bank.norms
     q = image.reshape(-1).float()
     dots = torch.cat([images[i : i + chunk].float().div(255) @ q for i in range(0, len(images), chunk)])
     d2 = norms - 2 * dots + q.pow(2).sum()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -70,15 +69,6 @@ class UpscaleTask(Task):
         """(photo, checkpoint name) of the examples the demos offer: those whose checkpoint is shipped."""
         have = set(self.names())
         return [(p, n) for p, n in EXAMPLES if n in have and p in PHOTOS]
-
-    def examples_key(self) -> str:
-        """A short digest of what the examples' outputs depend on (the examples and their checkpoints' sha256):
-        a cache of example outputs keyed by it is never served after a checkpoint is retrained."""
-        h = hashlib.sha256(repr(EXAMPLES).encode())
-        for _, name in self.examples():  # the cards' sha256, without loading: a damaged checkpoint must not stop the app
-            card = self.entry(name).card
-            h.update(str((card or {}).get("sha256", "unavailable")).encode())
-        return h.hexdigest()[:12]
 
 
 TASK = UpscaleTask()

@@ -57,3 +57,22 @@ def image_input(**kwargs) -> gr.Image:
 
     comp.preprocess = preprocess
     return comp
+
+
+def cached_examples(demo: gr.Blocks, rows: list[list], inputs: list, outputs: list, fn, key: str, **kwargs) -> gr.Examples:
+    """Examples answered from a cache (lazily: each is computed at its first use), the first of them on screen
+    when the page opens: its inputs set and its answer read from the same cache (the first visitor of a fresh
+    server waits for it once, every later page view reads it). `key` names the cache folder: it must change when
+    what the examples answer changes (e.g. the checkpoints' sha256); Gradio's own key is the component's number."""
+    from gradio import utils as gradio_utils
+
+    ex = gr.Examples(rows, inputs=inputs, outputs=outputs, fn=fn, cache_examples=True, cache_mode="lazy", **kwargs)
+    ex.cached_folder = gradio_utils.get_cache_folder() / key
+    ex.cached_file, ex.cached_indices_file = ex.cached_folder / "log.csv", ex.cached_folder / "indices.csv"
+
+    def first_answer(request: gr.Request):
+        return ex.load_from_cache(0, request)
+
+    demo.load(lambda: tuple(rows[0]), None, inputs, api_name=False, show_progress="hidden", queue=False)
+    demo.load(first_answer, None, outputs, postprocess=False, api_name=False)
+    return ex

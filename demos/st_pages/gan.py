@@ -5,7 +5,6 @@ import io
 import streamlit as st
 
 from core.checkpoints import CheckpointError
-from core.fashion.data import DataMissingError
 from core.gan import explore
 from core.gan.latent import MAX_SEED, random_seed
 from core.gan.render import interpolation_grid, to_gif, to_grid
@@ -84,7 +83,8 @@ try:
         right.image(to_grid(moved, nrow=1, scale=6), caption="Sample")
         near, dist = explore.nearest_training_images(moved[0])
         st.image(to_grid(near, nrow=5, scale=3),
-                 caption="Nearest training images (L2 in pixels): " + ", ".join(f"{d:.2f}" for d in dist))
+                 caption=f"Nearest training images, of {explore.training_images().what} (L2 in pixels): "
+                 + ", ".join(f"{d:.2f}" for d in dist))
     with learn:
         st.caption(TASK.timeline_note(arch))
         timeline = TASK.timeline(arch)
@@ -93,5 +93,5 @@ try:
             i = left.slider("Point of training", 0, len(timeline) - 1, len(timeline) - 1, key=f"timeline_{arch}")
             left.image(grid_image(timeline, i), caption=frame_caption(timeline, i))
             right.image(timeline.gif(), caption="The whole timeline, looping")
-except (ValueError, DataMissingError) as e:
+except ValueError as e:
     st.error(str(e))

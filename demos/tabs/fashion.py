@@ -12,7 +12,7 @@ from core.imaging import open_image
 from core.plots import confusion_matrix_svg
 from core.tasks import USER_ERRORS
 from demos.components.drawing import drawing_pad
-from demos.components.outputs import image_input, save_outputs
+from demos.components.outputs import cached_examples, image_input, save_outputs
 from demos.tabs import header
 
 PHOTO, DRAWING = "photo", "drawing"  # which input the answer on screen is about
@@ -72,15 +72,9 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
         with gr.Column(scale=4):
             arch = gr.Dropdown(task.choices(), value=task.default(), label=task.picker, elem_id="classify-model")
             with gr.Tab("Photo") as photo_tab:
-                inp = image_input(label="Photo of a garment", elem_id="classify-input", height=280)
+                inp = image_input(label="Photo of a garment", elem_id="classify-input", height=240)
                 btn = gr.Button("Classify", variant="primary")
-                examples = task.examples()
-                if examples:
-                    # Each row holds the model too, so a cached answer is always the picker's model's.
-                    gr.Examples([[str(p), task.default()] for p, _ in examples], inputs=[inp, arch], outputs=outputs,
-                                fn=run_classify, cache_examples=True, cache_mode="lazy",
-                                label="Fashion-MNIST test images, rendered as photos (true class; default model)",
-                                example_labels=[truth for _, truth in examples])
+                examples = gr.Column()  # filled below; in view without scrolling
             with gr.Tab("Draw") as draw_tab:
                 pad = drawing_pad(demo, elem_id="classify-sketch", size=SKETCH_SIZE, stroke=SKETCH_STROKE,
                                   label="Draw a garment (dark strokes on white)")
@@ -97,6 +91,13 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
             gr.Markdown("**Confusion matrix** on the 10,000 test images (rows: true class)")
             plot = gr.HTML(elem_id="classify-confusion")
 
+    with examples:
+        rows = task.examples()
+        # Each row holds the model too, so a cached answer is always the picker's model's (that column hidden).
+        cached_examples(demo, [[str(p), task.default()] for p, _ in rows], [inp, arch], outputs, run_classify,
+                        key=f"classify-{task.examples_key(task.default())}", visible_columns=[0], elem_id="classify-examples",
+                        label="Examples: Fashion-MNIST test images rendered as photos ("
+                              + ", ".join(truth for _, truth in rows) + ")")
     btn.click(run_classify, [inp, arch], outputs, api_name="classify")
     draw_btn.click(run_classify_drawing, [pad, arch], outputs, api_name="classify_drawing")
     photo_tab.select(lambda: PHOTO, None, source, api_name=False)

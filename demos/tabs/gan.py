@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gradio as gr
 
-from core.fashion.data import DataMissingError
 from core.gan.explore import (
     DIRECTION_SPREAD,
     DIRECTION_STEP,
@@ -15,6 +14,7 @@ from core.gan.explore import (
     latents_npy,
     move_along_directions,
     nearest_training_images,
+    training_images,
 )
 from core.gan.latent import MAX_SEED, random_seed
 from core.gan.render import interpolation_grid, to_gif, to_grid
@@ -162,12 +162,9 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
         except ValueError as e:
             raise gr.Error(str(e)) from e
         (moved,) = save_outputs("directions", {"sample.png": to_grid(image, nrow=1, scale=6)})
-        try:
-            near, dist = nearest_training_images(image[0])
-        except DataMissingError as e:  # the sample still shows; only the memorisation check needs the data
-            return moved, None, f"Nearest training images: unavailable ({e})"
+        near, dist = nearest_training_images(image[0])
         (nearest,) = save_outputs("nearest", {"nearest.png": to_grid(near, nrow=5, scale=3)})
-        return moved, nearest, ("**Nearest training images** (L2 distance in pixels): "
+        return moved, nearest, (f"**Nearest training images**, of {training_images().what} (L2 distance in pixels): "
                                 + ", ".join(f"{d:.2f}" for d in dist))
 
     def show_timeline(arch: str):

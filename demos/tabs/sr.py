@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import gradio as gr
-from gradio import utils as gradio_utils
 
-from core.examples import PHOTOS, example_photo_files
+from core.examples import example_photo_files
 from core.imaging import open_image
 from core.sr import compare as sr
 from core.sr.model import parse_scale
 from core.sr.task import UpscaleTask
 from core.tasks import USER_ERRORS
-from demos.components.outputs import image_input, save_outputs
+from demos.components.outputs import cached_examples, image_input, save_outputs
 from demos.tabs import header
 
 
@@ -22,12 +21,14 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
     scales = [f"x{s}" for s in task.scales()]
     with gr.Row():
         with gr.Column(scale=1):
-            inp = image_input(label="Low-resolution image", elem_id="upscale-input", height=320)
+            inp = image_input(label="Low-resolution image", elem_id="upscale-input", height=220)
+            examples = gr.Column()  # filled below, once the outputs exist: in view without scrolling
             scale = gr.Radio(scales, value=scales[0], label="Scale", elem_id="upscale-scale")
             # The list shows only what is shipped at the chosen scale (narrowed on load and on every scale change).
             # allow_custom_value: an example sets scale and model at once, e.g. x3 with FSRCNN-s, before the list
             # is narrowed to x3's; the handler still refuses a model that is not shipped at the scale, by name.
-            arch = gr.Dropdown(task.choices(scale=first_scale), value=task.default(scale=first_scale),
+            # Built with every shipped model (the examples table names theirs), narrowed to the scale's on load.
+            arch = gr.Dropdown(task.choices(), value=task.default(scale=first_scale),
                                label=task.picker, elem_id="upscale-model", allow_custom_value=True)
             info = gr.Markdown(elem_id="upscale-measured")
             with gr.Accordion("Model card", open=False):
@@ -109,17 +110,15 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
     scale.change(show_models, [scale, arch], [arch, info, card], api_name=False)
     arch.change(show_model, [scale, arch], [info, card], api_name=False)
     zoom.select(move_zoom, [inp, scale, arch, gt], zoom, api_name=False, show_progress="minimal")
-    demo.load(show_models, [scale, arch], [arch, info, card], api_name=False)
+    demo.load(show_models, [scale, arch], [arch, info, card], api_name=False, queue=False)  # at once: no wait
 
-    files = {p.stem: str(p) for p in example_photo_files()}
-    rows = [(p, name, task.entry(name).facets["scale"]) for p, name in task.examples()]
-    ex = gr.Examples(
-        [[files[p], f"x{s}", name, False] for p, name, s in rows], inputs=[inp, scale, arch, gt], outputs=outputs,
-        fn=run_upscale, cache_examples=True, cache_mode="lazy",
-        label="Examples (scikit-image photos; answered from a cache after the first click)",
-        example_labels=[f"{PHOTOS[p]} · x{s} · {task.label(name)}" for p, name, s in rows],
-    )
-    # Gradio keys its cache folder by the component's number; key it by the examples and their checkpoints'
-    # sha256 instead, so that a retrained checkpoint is never answered from an old cache.
-    ex.cached_folder = gradio_utils.get_cache_folder() / f"upscale-{task.examples_key()}"
-    ex.cached_file, ex.cached_indices_file = ex.cached_folder / "log.csv", ex.cached_folder / "indices.csv"
+    with examples:
+        files = {p.stem: str(p) for p in example_photo_files()}
+        rows = [(p, name, task.entry(name).facets["scale"]) for p, name in task.examples()]
+        # Sha256-keyed cache: a retrained checkpoint is never answered from an old cache.
+        cached_examples(
+            demo, [[files[p], f"x{s}", name, False] for p, name, s in rows], [inp, scale, arch, gt], outputs,
+            run_upscale, key=f"upscale-{task.examples_key(*(name for _, name, _ in rows))}", visible_columns=[0, 1, 2],
+            elem_id="upscale-examples",
+            label="Examples (scikit-image photos; answered from a cache)",
+        )
