@@ -52,43 +52,57 @@ def screenshot(page, name: str, full_page: bool = True, readme: bool = False) ->
 
 
 @contextmanager
-def streamlit_page(width: int = 1440, height: int = 900) -> Iterator:
-    """A browser page on the Streamlit suite, served by `streamlit run` on a free port (stopped afterwards)."""
+def served_page(cmd: list[str], cwd: Path, env: dict[str, str], ready: str, page_url: str, width: int = 1440,
+                height: int = 900, timeout: float = 180) -> Iterator:
+    """A browser page on the server that `cmd` starts in `cwd` (stopped afterwards), once `ready` answers."""
     import subprocess
-    import sys
     import time
     import urllib.request
 
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).is_file(), "Chromium is missing: `make setup` installs the Debian package chromium"
-    root = Path(__file__).resolve().parent.parent
-    port = free_port()
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "demos/streamlit_app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    server = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.time() + 120
+        deadline = time.time() + timeout
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read()
+                urllib.request.urlopen(ready, timeout=2).read()
                 break
             except OSError:
                 if time.time() > deadline or server.poll() is not None:
-                    raise RuntimeError("the Streamlit server did not come up") from None
+                    server.kill()
+                    raise RuntimeError(f"{cmd} did not come up:\n{server.communicate()[0][-3000:]}") from None
                 time.sleep(0.5)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(f"http://127.0.0.1:{port}/")
+            page.goto(page_url)
             yield page
             browser.close()
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def streamlit_command(app: str, port: int, python: str | None = None) -> list[str]:
+    import sys
+
+    return [python or sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port),
+            "--server.address", "127.0.0.1", "--server.headless", "true"]
+
+
+@contextmanager
+def streamlit_page(width: int = 1440, height: int = 900) -> Iterator:
+    """A browser page on the Streamlit suite, served by `streamlit run` on a free port (stopped afterwards)."""
+    root, port = Path(__file__).resolve().parent.parent, free_port()
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    with served_page(streamlit_command("demos/streamlit_app.py", port), root, env,
+                     f"http://127.0.0.1:{port}/_stcore/health", f"http://127.0.0.1:{port}/", width, height) as page:
+        yield page
 
 
 def same_render(a, b, share: float = 0.01) -> bool:

@@ -83,7 +83,7 @@ try:
         right.image(to_grid(moved, nrow=1, scale=6), caption="Sample")
         near, dist = explore.nearest_training_images(moved[0])
         st.image(to_grid(near, nrow=5, scale=3),
-                 caption=f"Nearest training images, of {explore.training_images().what} (L2 in pixels): "
+                 caption=f"Nearest training images, searched among {explore.training_images().what} (L2 in pixels): "
                  + ", ".join(f"{d:.2f}" for d in dist))
     with learn:
         st.caption(TASK.timeline_note(arch))

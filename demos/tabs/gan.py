@@ -164,7 +164,7 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
         (moved,) = save_outputs("directions", {"sample.png": to_grid(image, nrow=1, scale=6)})
         near, dist = nearest_training_images(image[0])
         (nearest,) = save_outputs("nearest", {"nearest.png": to_grid(near, nrow=5, scale=3)})
-        return moved, nearest, (f"**Nearest training images**, of {training_images().what} (L2 distance in pixels): "
+        return moved, nearest, (f"**Nearest training images**, searched among {training_images().what} (L2 distance in pixels): "
                                 + ", ".join(f"{d:.2f}" for d in dist))
 
     def show_timeline(arch: str):
