@@ -167,3 +167,37 @@ def test_the_staged_streamlit_space_answers_on_every_page_from_its_own_files(tmp
         page.get_by_text("shipped with the app", exact=False).first.wait_for(state="attached", timeout=180_000)
         _nothing_missing(page)
         screenshot(page, "space_streamlit_gan")
+
+
+# ------------------------------------------------------------------ README, the Space's page
+def _readme_section(title: str) -> str:
+    text = (space.ROOT / "README.md").read_text()
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end]
+
+
+def test_readme_measured_table_says_what_the_cards_say():
+    from core.tasks import task
+
+    table = _readme_section("Measured")
+    sr, fashion, gan = task("sr"), task("fashion"), task("gan")
+    for variant in ("fsrcnn", "fsrcnn-s"):
+        for bench in ("Set5", "Set14"):
+            cell = " / ".join(f"{sr.entry(f'{variant}_x{s}').metrics[bench]['psnr']:.2f}" for s in (2, 3, 4))
+            assert cell in table, (variant, bench, cell)
+    assert ", ".join(f"{100 * fashion.entry(n).metrics['test_accuracy']:.1f} %"
+                     for n in ("softmax", "mlp", "cnn", "resnet")) in table
+    assert ", ".join(f"{gan.entry(n).metrics['fid_inception']:.1f}" for n in ("gan", "dcgan", "cgan")) in table
+
+
+def test_readme_python_client_snippet_runs_against_the_suite(gradio_url, tmp_path, monkeypatch, photo):
+    section = _readme_section("Use it from Python")
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    photo.save(tmp_path / "photo.jpg")
+    shutil.copy(FASHION.examples()[0][0], tmp_path / "shoe.jpg")
+    assert 'Client("http://127.0.0.1:7860/")' in code
+    scope: dict = {}
+    exec(code.replace("http://127.0.0.1:7860/", gradio_url), scope)  # noqa: S102 - our own README's snippet
+    assert Path(scope["png"]).name == "fsrcnn_x2.png" and scope["top5"]["label"] and "Sneaker" in scope["caption"]
