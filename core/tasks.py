@@ -178,30 +178,26 @@ class Task:
         return [(self.label(e.name), e.name) for e in self.entries(**facets)]
 
     def card_markdown(self, name: str) -> str:
-        """A model's card in a few lines of Markdown: what it is, what was measured, how it was trained and
-        evaluated, and where the full card lies. The same text in both apps."""
+        """A model's card for a visitor, in a few lines of Markdown: what it is, what it scored, what it was trained
+        on and for how long. The same text in both apps; the commands, paths and hashes stay in the JSON card
+        (and README), where a developer looks for them."""
         e = self.entry(name)
         if e.card is None:
             return f"**{e.title}**: unavailable ({e.problem})"
         card, v = e.card, e.variant
-        training, evaluation = card.get("training", {}), card.get("evaluation", {})
+        training = card.get("training", {})
         lines = [f"**{e.title}** · {card.get('parameters', 0):,} parameters"
                  + (f" · paper: {v.paper.markdown()}" if v else "")]
         if measured := self.metric_labels(e.metrics):
             lines.append("- Measured: " + " · ".join(measured))
         for what, text in (card.get("data") or {}).items():
             lines.append(f"- Data ({what}): {text}")
-        if training.get("command"):
-            took = f"{training['wall_time_s'] / 60:.0f} min" if training.get("wall_time_s") else ""
-            where = ", ".join(x for x in (f"{training['steps']:,} steps" if training.get("steps") else "", took,
-                                          training.get("hardware", "")) if x)
-            lines.append(f"- Trained: `{training['command']}`" + (f" ({where})" if where else ""))
+        took = _duration(training["wall_time_s"]) if training.get("wall_time_s") else ""
+        on = "a CPU" if "CPU" in training.get("hardware", "CPU") else "a GPU"
+        if training.get("steps"):
+            lines.append(f"- Trained: {training['steps']:,} steps" + (f" in {took} on {on}" if took else ""))
         if training.get("init") and training["init"] != checkpoints.PAPER_INIT:  # e.g. x2 from the x3 trunk
-            lines.append(f"- Started from: {training['init']}")
-        if evaluation.get("command"):
-            lines.append(f"- Evaluated: `{evaluation['command']}`")
-        lines.append(f"- Full card: `{checkpoints.display_path(checkpoints.card_path(e.path))}` (sha256 of the "
-                     f"weights `{str(card.get('sha256', '?'))[:16]}…`)")
+            lines.append("- Started from another trained model (the paper's transfer), not from random weights")
         return "\n".join(lines)
 
     def papers(self) -> list[Paper]:
@@ -276,11 +272,17 @@ def task(key: str) -> Task:
     raise KeyError(f"No task '{key}'. Tasks: {', '.join(t.key for t in tasks())}.")
 
 
+def _duration(seconds: float) -> str:
+    """'25 min', '3.7 h'."""
+    return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.0f} min"
+
+
 def suite_intro() -> str:
     """The suite's one-paragraph introduction, built from the tasks (both apps show it)."""
     parts = ", ".join(f"**{t.tab}** ({t.heading})" for t in tasks())
     return (f"Classic deep-learning papers, trained by us on real data and running live on the CPU: {parts}. "
-            "Every number shown was measured by a command in the repository; see the model cards in `checkpoints/`.")
+            "Every number shown was measured on held-out data; each model's card (under its picker) says how it was "
+            "trained.")
 
 
 def about() -> str:

@@ -100,18 +100,16 @@ def sr_summary() -> str:
 
 def fashion_summary() -> str:
     rows = ["## Fashion-MNIST classification", "",
-            "| model | parameters | test accuracy | single view | ms / image (CPU) | images/s (batch 256) |",
-            "|---|---|---|---|---|---|"]
+            "| model | parameters | test accuracy | ms / image (CPU) | images/s (batch 256) |",
+            "|---|---|---|---|---|"]
     for e in FASHION.entries():
         if e.card is None:
-            rows.append(f"| {e.title} (unavailable) | | | | | |")
+            rows.append(f"| {e.title} (unavailable) | | | | |")
             continue
         c = e.card
         m = c["metrics"]
-        single = m.get("test_accuracy_single_view")
         rows.append(f"| {c['title']} | {c['parameters']:,} | {m['test_accuracy']:.2%} | "
-                    f"{'—' if single is None else f'{single:.2%}'} | {m.get('latency_ms_batch1', '?')} "
-                    f"| {m.get('images_per_s_batch256', '?')} |")
+                    f"{m.get('latency_ms_batch1', '?')} | {m.get('images_per_s_batch256', '?')} |")
     return "\n".join(rows)
 
 

@@ -60,6 +60,9 @@ def test_upscale_tab_in_the_browser(page):
     w, h = Image.open(photo).size
     _wait_image(page, "#upscale-output img", size=(w - w % 2, h - h % 2))  # ground truth: downsized x2, back up
     page.get_by_text("PSNR (Y)").wait_for()
+    # The slider offers no download of its display copy; the full-resolution PNG is the one download.
+    assert page.locator("#upscale-output").get_by_role("button", name="Download").count() == 0
+    assert page.locator("#upscale-output").get_by_role("button", name="Fullscreen").count() == 1
     screenshot(page, "upscale", readme=True)
 
 

@@ -97,6 +97,10 @@ def test_gan_class_control_is_off_for_the_unconditional_2014_gan(gan_page):
     unconditional = [a for a in GAN.names() if not GAN.conditional(a)]
     assert unconditional
     arch = unconditional[0]
+    if page.locator("#gan-class input").input_value() != "Sneaker":  # the visitor's own pick on the default model
+        page.locator("#gan-class input").click()
+        page.get_by_role("option", name="Sneaker", exact=True).click()
+        page.locator("#gan-caption").get_by_text("Sneaker", exact=False).wait_for(timeout=30_000)
     src, _ = _image(page, "gan-grid")
     page.locator("#gan-model").get_by_text(GAN.title(arch)).click()
     page.wait_for_function("() => document.querySelector('#gan-class input').disabled", timeout=30_000)
@@ -105,9 +109,12 @@ def test_gan_class_control_is_off_for_the_unconditional_2014_gan(gan_page):
     src, grid = _image(page, "gan-grid", not_src=src)
     assert same_render(grid, _expected_grid(arch, _seed(page), "All classes"))
     screenshot(page, "gan_unconditional")
-    # Back to the default model: the class control is on again.
+    assert "All classes" in page.locator("#gan-caption").inner_text()  # one wording, as the control says it
+    # Back to the default model: the class control is on again, with the visitor's pick, not reset.
     page.locator("#gan-model").get_by_text(GAN.title(GAN.default())).click()
     page.wait_for_function("() => !document.querySelector('#gan-class input').disabled", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('#gan-class input').value === 'Sneaker'", timeout=30_000)
+    page.locator("#gan-caption").get_by_text("Sneaker", exact=False).wait_for(timeout=30_000)
 
 
 def test_gan_directions_show_the_sample_at_once(gan_page):
@@ -159,6 +166,7 @@ def test_gan_watch_it_learn_shows_a_shipped_timeline_and_its_slider_moves_throug
     src, last = _image(page, "gan-timeline-frame", not_src=old)
     assert np.array_equal(last, np.asarray(grid_image(t, len(t) - 1).convert("RGB")))
     page.locator("#gan-timeline-caption").get_by_text(f"frame {len(t)} of {len(t)}").wait_for(timeout=30_000)
+    assert page.locator("#gan-timeline-step input[type=number]").input_value() == str(len(t))  # slider = caption
     page.locator("#gan-timeline-gif img").wait_for(timeout=30_000)
     # A click at the slider's left end: the first point of training.
     box = page.locator("#gan-timeline-step input[type=range]").bounding_box()
@@ -166,6 +174,8 @@ def test_gan_watch_it_learn_shows_a_shipped_timeline_and_its_slider_moves_throug
     _, first = _image(page, "gan-timeline-frame", not_src=src)
     assert np.array_equal(first, np.asarray(grid_image(t, 0).convert("RGB")))
     assert f"Step {t.steps[0]:,} of {t.steps[-1]:,}" in page.locator("#gan-timeline-caption").inner_text()
+    assert "frame 1 of" in page.locator("#gan-timeline-caption").inner_text()
+    assert page.locator("#gan-timeline-step input[type=number]").input_value() == "1"  # the slider says frame 1 too
     screenshot(page, "gan_watch_it_learn_timeline")
     page.locator("#gan-model").get_by_text(GAN.title(GAN.default())).click()  # leave the page as the other tests expect
     page.locator("#gan-timeline-note").get_by_text(GAN.timeline_note(GAN.default())[:40], exact=False).wait_for(timeout=30_000)
@@ -178,6 +188,17 @@ def test_gan_interpolation_wraps_and_plays_inline(gan_page):
     assert strip.shape[1] < 3 * strip.shape[0] * 4 and strip.shape[0] >= 28 * 3  # rows, not a ribbon
     page.wait_for_function("() => { const el = document.querySelector('#gan-gif img'); "
                            "return el && el.complete && el.src.includes('.gif'); }", timeout=30_000)
+    # It opens on a walk that shows a change (not seed 0 -> 1, ten near-identical dresses), played large.
+    from core.gan.task import SECOND_SEED
+
+    assert SECOND_SEED != 1 and page.locator("#gan-interp-seed-b input").input_value() == str(SECOND_SEED)
+    assert page.locator("#gan-gif img").evaluate("(el) => el.naturalWidth") == 28 * 6
+
+    def change(seed_b: int) -> float:  # how far the walk's two ends lie apart, in pixels
+        ends = GAN.load(GAN.default()).interpolate(0, seed_b, 2)
+        return float((ends[0] - ends[1]).norm())
+
+    assert change(SECOND_SEED) > 1.5 * change(1)
     page.get_by_role("tab", name="Arithmetic").click()
     _image(page, "gan-arith-3")
     assert page.locator("#gan-arith-caption-3").inner_text().strip() == "A − B + C"

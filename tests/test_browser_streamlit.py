@@ -67,6 +67,10 @@ def test_the_gan_page_plays_the_default_generators_timeline_and_its_slider_moves
     page.get_by_text(frame_caption(t, len(t) - 1)).wait_for(timeout=60_000)
     page.get_by_text("The whole timeline, looping").wait_for(timeout=60_000)
     # Home on the focused slider: the first point of training, drawn again.
-    page.get_by_test_id("stSlider").filter(has_text="Point of training").get_by_role("slider").press("Home")
+    box = page.get_by_test_id("stSlider").filter(has_text="Point of training")
+    shown = box.get_by_test_id("stSliderThumbValue")
+    assert shown.inner_text().strip() == str(len(t))  # the slider counts frames as the caption does
+    box.get_by_role("slider").press("Home")
     page.get_by_text(frame_caption(t, 0)).wait_for(timeout=60_000)
+    assert shown.inner_text().strip() == "1"
     screenshot(page, "streamlit_gan_timeline", full_page=False)

@@ -199,8 +199,8 @@ def test_watch_it_learn_shows_the_recorded_timeline_in_streamlit(with_timeline):
     at = AppTest.from_file(str(ROOT / "demos" / "st_pages" / "gan.py"), default_timeout=120).run()
     assert not at.exception
     step = at.slider(key=f"timeline_{name}")
-    assert (step.min, step.max, step.value) == (0, 2, 2)  # opens on the last point
-    step.set_value(0).run()
+    assert (step.min, step.max, step.value) == (1, 3, 3)  # frames counted from 1; opens on the last point
+    step.set_value(1).run()
     assert not at.exception
     assert any("Step 100 of 300" in str(getattr(el, "caption", "")) or "Step 100 of 300" in str(el.proto)
                for el in at.main)

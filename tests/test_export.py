@@ -20,6 +20,8 @@ def test_export_writes_panels_grids_curves_and_summary(tmp_path, photo):
     panel = next(n for n in names if n.startswith("sr_cat_x"))
     assert Image.open(out / panel).width > 900 and "dB" in summary and "sr_cat_x" in summary
     assert FASHION.names() and {f"confusion_{a}.png" for a in FASHION.names()} <= names and "test accuracy" in summary
+    fashion = summary.split("## Fashion-MNIST classification", 1)[1].split("\n## ", 1)[0]
+    assert "—" not in fashion and "?" not in fashion  # every cell of a shipped classifier holds a measured number
     gif = Image.open(out / "gan_interpolation.gif")
     assert gif.n_frames == 30 and "Inception FID" in summary
 

@@ -48,7 +48,7 @@ def to_grid(images: torch.Tensor, nrow: int = 8, scale: int = 3) -> Image.Image:
     return img.resize((img.width * scale, img.height * scale), Image.NEAREST)
 
 
-def to_gif(frames: torch.Tensor, scale: int = 4, ms: int = 80) -> bytes:
+def to_gif(frames: torch.Tensor, scale: int = 6, ms: int = 80) -> bytes:
     """(N, 1, 28, 28) frames -> an animated GIF that plays forwards then backwards, looping."""
     imgs = [Image.fromarray(to_bytes(f[0]).numpy(), "L").resize((28 * scale, 28 * scale), Image.NEAREST)
             for f in frames]

@@ -29,6 +29,10 @@ class Range:
 SAMPLES = Range(1, 64, 32, 1)  # images per grid
 TRUNCATION = Range(0.1, 1.0, 1.0, 0.05)
 FRAMES = Range(2, 32, 10, 1)  # interpolation frames
+#: The interpolation's second seed on opening (the first is the shared seed, 0): of seeds 1-59, the one whose first
+#: sample differs most from seed 0's under the shipped conditional GAN (pixel L2 11.3, against 6.6 for seed 1, whose
+#: walk was ten near-identical dresses): a narrow dark dress widening into a light one.
+SECOND_SEED = 21
 #: Example settings (model, class, seed) the apps offer; those of unshipped models are left out.
 EXAMPLES = (("cgan", "Sneaker", 7), ("cgan", "Trouser", 3), ("cgan", "Dress", 11), ("dcgan", ALL_CLASSES, 0),
             ("gan", ALL_CLASSES, 0))
@@ -95,7 +99,7 @@ class GanTask(Task):
 
     def sample_caption(self, name: str, seed: int, class_name: str | None, n: int, truncation: float) -> str:
         """What a sample grid shows, in words: model, seed, class and truncation."""
-        what = class_name if class_name and self.conditional(name) else ALL_CLASSES.lower()
+        what = class_name if class_name and self.conditional(name) else ALL_CLASSES
         return (f"{n} samples from {self.title(name)}, seed {seed}, {what}"
                 + ("" if truncation >= 1 else f", truncation {truncation:g}"))
 

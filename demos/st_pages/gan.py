@@ -9,7 +9,7 @@ from core.gan import explore
 from core.gan.latent import MAX_SEED, random_seed
 from core.gan.render import interpolation_grid, to_gif, to_grid
 from core.gan.sample import DIRECTIONS
-from core.gan.task import ALL_CLASSES, FRAMES, SAMPLES, TASK, TRUNCATION
+from core.gan.task import ALL_CLASSES, FRAMES, SAMPLES, SECOND_SEED, TASK, TRUNCATION
 from core.gan.timeline import frame_caption, grid_image
 from demos.components.page import page_header
 
@@ -25,10 +25,13 @@ try:
 except (CheckpointError, ValueError) as e:
     st.error(str(e))
     st.stop()
-if not sampler.conditional:  # an unconditional model draws every class: the control says so, not "Sneaker"
-    st.session_state.label = ALL_CLASSES
+# An unconditional model draws every class: the control says so, not "Sneaker"; a conditional one gets back the
+# visitor's own last pick (kept in `wanted_label`, which only their picks change).
+st.session_state.setdefault("wanted_label", ALL_CLASSES)
+st.session_state.label = st.session_state.wanted_label if sampler.conditional else ALL_CLASSES
 label_name = c2.selectbox("Class", TASK.class_choices(), key="label", disabled=not sampler.conditional,
-                          help=TASK.class_note(arch))
+                          help=TASK.class_note(arch),
+                          on_change=lambda: st.session_state.update(wanted_label=st.session_state.label))
 if not sampler.conditional:
     c2.caption(TASK.class_note(arch))
 label = TASK.class_index(label_name) if sampler.conditional else None
@@ -55,7 +58,7 @@ try:
         d2.download_button("Download latent vectors (.npy)", explore.latents_npy(sampler, n, seed, trunc), f"latents_{seed}.npy")
     with interp:
         a, b, c = st.columns(3)
-        seed_b = int(a.number_input("Second seed", 0, MAX_SEED, 1, key="seed_b"))
+        seed_b = int(a.number_input("Second seed", 0, MAX_SEED, SECOND_SEED, key="seed_b"))
         steps = b.slider("Frames", int(FRAMES.low), int(FRAMES.high), int(FRAMES.default), key="steps")
         mode = c.radio("Path", ["slerp", "lerp"], horizontal=True, key="mode")
         frames = sampler.interpolate(seed, seed_b, steps, mode, label)
@@ -90,7 +93,8 @@ try:
         timeline = TASK.timeline(arch)
         if timeline is not None:
             left, right = st.columns([3, 2])
-            i = left.slider("Point of training", 0, len(timeline) - 1, len(timeline) - 1, key=f"timeline_{arch}")
+            # Frames counted from 1, as the caption counts them.
+            i = left.slider("Point of training (frame)", 1, len(timeline), len(timeline), key=f"timeline_{arch}") - 1
             left.image(grid_image(timeline, i), caption=frame_caption(timeline, i))
             right.image(timeline.gif(), caption="The whole timeline, looping")
 except ValueError as e:

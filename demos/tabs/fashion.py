@@ -94,12 +94,13 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
     with examples:
         rows = task.examples()
         # Each row holds the model too, so a cached answer is always the picker's model's (that column hidden).
-        cached_examples(demo, [[str(p), task.default()] for p, _ in rows], [inp, arch], outputs, run_classify,
+        _, first = cached_examples(demo, [[str(p), task.default()] for p, _ in rows], [inp, arch], outputs, run_classify,
                         key=f"classify-{task.examples_key(task.default())}", visible_columns=[0], elem_id="classify-examples",
                         label="Examples: Fashion-MNIST test images rendered as photos ("
                               + ", ".join(truth for _, truth in rows) + ")")
-    btn.click(run_classify, [inp, arch], outputs, api_name="classify")
-    draw_btn.click(run_classify_drawing, [pad, arch], outputs, api_name="classify_drawing")
+    # A visitor's own request cancels the first answer if it is still on its way (it would land over theirs).
+    btn.click(run_classify, [inp, arch], outputs, api_name="classify", cancels=[first])
+    draw_btn.click(run_classify_drawing, [pad, arch], outputs, api_name="classify_drawing", cancels=[first])
     photo_tab.select(lambda: PHOTO, None, source, api_name=False)
     draw_tab.select(lambda: DRAWING, None, source, api_name=False)
     arch.change(reanswer, [source, inp, pad, arch], outputs, api_name=False).then(

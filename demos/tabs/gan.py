@@ -19,7 +19,7 @@ from core.gan.explore import (
 from core.gan.latent import MAX_SEED, random_seed
 from core.gan.render import interpolation_grid, to_gif, to_grid
 from core.gan.sample import DIRECTIONS
-from core.gan.task import ALL_CLASSES, FRAMES, SAMPLES, TRUNCATION, GanTask, Range
+from core.gan.task import ALL_CLASSES, FRAMES, SAMPLES, SECOND_SEED, TRUNCATION, GanTask, Range
 from core.gan.timeline import frame_caption, grid_image
 from core.tasks import USER_ERRORS
 from demos.components.outputs import save_outputs
@@ -60,7 +60,7 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
                 files = gr.File(label="Download: grid (PNG) and latent vectors (.npy)", file_count="multiple")
             with gr.Tab("Interpolate"):
                 with gr.Row():
-                    seed_b = _seed_box(1, "Second seed")
+                    seed_b = _seed_box(SECOND_SEED, "Second seed", elem_id="gan-interp-seed-b")
                     steps = _slider(FRAMES, "Frames")
                     mode = gr.Radio(["slerp", "lerp"], value="slerp", label="Path")
                 with gr.Row():
@@ -100,7 +100,7 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
                 tl_note = gr.Markdown(elem_id="gan-timeline-note")
                 with gr.Row():
                     with gr.Column(scale=3):
-                        tl_step = gr.Slider(0, 1, 0, step=1, label="Point of training", visible=False,
+                        tl_step = gr.Slider(1, 2, 1, step=1, label="Point of training (frame)", visible=False,
                                             elem_id="gan-timeline-step")
                         tl_caption = gr.Markdown(elem_id="gan-timeline-caption")
                         tl_frame = gr.Image(show_label=False, format="png", visible=False, elem_id="gan-timeline-frame")
@@ -116,10 +116,11 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
     def class_of(s, name: str) -> int | None:
         return task.class_index(name) if s.conditional else None
 
-    def show_model(arch: str):
-        """The class control, model card and direction ranges for this model."""
+    def show_model(arch: str, wanted: str):
+        """The class control, model card and direction ranges for this model. An unconditional model shows 'All
+        classes' (what it draws); a conditional one gets back the class the visitor last chose."""
         cond = task.conditional(arch)
-        klass = gr.Dropdown(interactive=cond, info=task.class_note(arch), **({} if cond else {"value": ALL_CLASSES}))
+        klass = gr.Dropdown(interactive=cond, info=task.class_note(arch), value=wanted if cond else ALL_CLASSES)
         sliders = [gr.Slider(minimum=-r, maximum=r, value=0) for r in task.direction_reach(arch)]
         return klass, task.card_markdown(arch), *sliders
 
@@ -174,14 +175,15 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
             hidden = gr.update(visible=False, value=None)
             return task.timeline_note(arch), gr.Slider(visible=False), "", hidden, hidden
         frame, gif = save_outputs("timeline", {"frame.png": grid_image(t, len(t) - 1), "timeline.gif": t.gif()})
-        return (task.timeline_note(arch), gr.Slider(0, len(t) - 1, len(t) - 1, step=1, visible=True),
+        # The slider counts frames from 1, as the caption does.
+        return (task.timeline_note(arch), gr.Slider(1, len(t), len(t), step=1, visible=True),
                 frame_caption(t, len(t) - 1), gr.update(visible=True, value=frame), gr.update(visible=True, value=gif))
 
     def show_frame(arch: str, i: float):
         t = task.timeline(arch)
         if t is None:
             return "", None
-        i = min(max(int(i), 0), len(t) - 1)
+        i = min(max(int(i) - 1, 0), len(t) - 1)  # frame number -> index
         return frame_caption(t, i), save_outputs("timeline", {"frame.png": grid_image(t, i)})[0]
 
     timeline_out = [tl_note, tl_step, tl_caption, tl_frame, tl_gif]
@@ -199,7 +201,9 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
     # change (typed, arrows, or the dice) redraws at once. `.input` on the class: only the user's own picks,
     # not the reset a model change makes (that one is redrawn already). Each view's own controls redraw it
     # alone, and name its API endpoint.
-    redraw_all(arch.change(show_model, arch, [label, card, *amounts], api_name=False))
+    wanted = gr.State(ALL_CLASSES)  # the visitor's own last class pick, kept across unconditional models
+    label.input(lambda c: c, label, wanted, api_name=False, queue=False)
+    redraw_all(arch.change(show_model, [arch, wanted], [label, card, *amounts], api_name=False))
     redraw_all(gr.on([label.input, seed.change], lambda: None, None, None, api_name=False, trigger_mode="always_last"))
     dice.click(random_seed, None, seed, api_name=False)
     gr.on([n.release, trunc.release], run_sample, *sample_io, api_name="sample", trigger_mode="always_last")

@@ -36,7 +36,9 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
             gt = gr.Checkbox(False, label="Compare with ground truth (downsize my image first, then score)")
             btn = gr.Button("Upscale", variant="primary")
         with gr.Column(scale=2):
-            slider = gr.ImageSlider(label="Bicubic ◀ ▶ FSRCNN (scroll to zoom, drag to pan)", elem_id="upscale-output")
+            # No download icon on the slider: it would hand out the display copy; the full-resolution PNG is below.
+            slider = gr.ImageSlider(label="Bicubic ◀ ▶ FSRCNN (scroll to zoom, drag to pan)", elem_id="upscale-output",
+                                    buttons=["fullscreen"])
             # No label over the image: Gradio draws it on the panel's top-left corner, where the overview is.
             gr.Markdown("**Zoomed detail**, nearest-neighbour: the red box on the overview shows where; "
                         "click the overview to move it.")
@@ -102,23 +104,24 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
             return "", ""
         return "Measured (PSNR on Y): " + task.measured(arch), task.card_markdown(arch)
 
-    btn.click(run_upscale, [inp, scale, arch, gt], outputs, api_name="upscale", concurrency_limit=2)
-    # `.input` and `.upload` fire on the user's own changes only: an example click sets the controls and its
-    # cached outputs together, and must not clear them.
-    for event in (scale.input, arch.input, gt.input, inp.upload, inp.clear):
-        event(clear_outputs, None, outputs, api_name=False, queue=False, show_progress="hidden")
-    scale.change(show_models, [scale, arch], [arch, info, card], api_name=False)
-    arch.change(show_model, [scale, arch], [info, card], api_name=False)
-    zoom.select(move_zoom, [inp, scale, arch, gt], zoom, api_name=False, show_progress="minimal")
-    demo.load(show_models, [scale, arch], [arch, info, card], api_name=False, queue=False)  # at once: no wait
-
     with examples:
         files = {p.stem: str(p) for p in example_photo_files()}
         rows = [(p, name, task.entry(name).facets["scale"]) for p, name in task.examples()]
         # Sha256-keyed cache: a retrained checkpoint is never answered from an old cache.
-        cached_examples(
+        _, first = cached_examples(
             demo, [[files[p], f"x{s}", name, False] for p, name, s in rows], [inp, scale, arch, gt], outputs,
             run_upscale, key=f"upscale-{task.examples_key(*(name for _, name, _ in rows))}", visible_columns=[0, 1, 2],
             elem_id="upscale-examples",
             label="Examples (scikit-image photos; answered from a cache)",
         )
+    # A visitor's own action cancels the first answer if it is still on its way (it would land over theirs).
+    btn.click(run_upscale, [inp, scale, arch, gt], outputs, api_name="upscale", concurrency_limit=2, cancels=[first])
+    # `.input` and `.upload` fire on the user's own changes only: an example click sets the controls and its
+    # cached outputs together, and must not clear them.
+    for event in (scale.input, arch.input, gt.input, inp.upload, inp.clear):
+        event(clear_outputs, None, outputs, api_name=False, queue=False, show_progress="hidden", cancels=[first])
+    scale.change(show_models, [scale, arch], [arch, info, card], api_name=False)
+    arch.change(show_model, [scale, arch], [info, card], api_name=False)
+    zoom.select(move_zoom, [inp, scale, arch, gt], zoom, api_name=False, show_progress="minimal")
+    demo.load(show_models, [scale, arch], [arch, info, card], api_name=False, queue=False)  # at once: no wait
+
