@@ -153,3 +153,15 @@ def ycbcr_to_rgb(ycc: torch.Tensor) -> torch.Tensor:
 def rgb_to_y(rgb: torch.Tensor) -> torch.Tensor:
     """(..., 3, H, W) RGB in [0, 1] -> (..., 1, H, W) luma Y in [16, 235]/255."""
     return rgb_to_ycbcr(rgb)[..., :1, :, :]
+
+
+#: Size (px) of the text drawn into pictures (captions of the zoom panel, the network's stages): readable on a
+#: 1280×720 projector when the picture is shown at its own size.
+CAPTION_PX = 18
+
+
+def caption_font(size: int = CAPTION_PX):
+    """Pillow's bundled scalable font at `size` px (the bitmap default is ~10 px: unreadable on a projector)."""
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=size)

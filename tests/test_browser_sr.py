@@ -179,3 +179,23 @@ def test_an_example_at_another_scale_sets_scale_model_and_result_together(page):
     page.locator("#upscale-card").get_by_text(f"Set5 {TASK.entry('fsrcnn-s_x3').metrics['Set5']['psnr']:.2f} dB",
                                               exact=False).wait_for()
     screenshot(page, "upscale_example_x3")
+
+
+def test_look_inside_opens_on_the_result_on_screen_and_follows_ground_truth_mode(page, photos):
+    """Open the panel after an upscale, as a learner would: the difference map, the stages and the filters
+    appear; ticking ground truth (and upscaling again) adds the two error maps."""
+    _upscale(page, photos["cat"], 2)
+    page.locator("#upscale-inside").get_by_text("Look inside FSRCNN").click()
+    w1 = _natural_size(page, "#upscale-diff img")[0]
+    assert w1 == min(640, 2 * 451)  # one map: |FSRCNN - bicubic| of the 902x600 result, shown at 640 px
+    assert _natural_size(page, "#upscale-stages img")[1] > 6 * 100 and _natural_size(page, "#upscale-filters img")[0] > 600
+    assert "amplified 8×" in page.locator("#upscale-inside-note").inner_text()
+    page.get_by_label("Compare with ground truth (downsize my image first, then score)").check()
+    page.locator("#upscale-diff img").wait_for(state="detached", timeout=10_000)  # the old maps are cleared
+    page.get_by_role("button", name="Upscale", exact=True).click()
+    # Three maps now (|FSRCNN - bicubic| and each one's error), of the 450x300 result of the downsized cat.
+    assert _natural_size(page, "#upscale-diff img")[0] == 3 * 450 + 2 * 6
+    assert "where each method is wrong" in page.locator("#upscale-inside-note").inner_text()
+    screenshot(page, "upscale_look_inside")
+    page.get_by_label("Compare with ground truth (downsize my image first, then score)").uncheck()
+    page.locator("#upscale-inside").get_by_text("Look inside FSRCNN").click()  # closed again for the next test

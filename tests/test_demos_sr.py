@@ -219,3 +219,14 @@ def test_streamlit_page_upload_zoom_and_bad_upload():
     at.file_uploader(key="upload").upload("bad.png", b"hello", "image/png")
     at.run()
     assert not at.exception and "not an image" in at.error[0].value
+
+
+def test_streamlit_page_looks_inside_fsrcnn_on_request():
+    at = _page().run()
+    captions = lambda: [c for img in at.image for c in img.captions]  # noqa: E731
+    assert not any("first layer learned" in c for c in captions())  # computed only when asked for
+    at.toggle(key="inside").set_value(True).run()
+    assert not at.exception and not at.error
+    shown = captions()
+    assert any("differs from bicubic" in c for c in shown) and any("stages" in c for c in shown)
+    assert any("first layer learned" in c for c in shown)

@@ -140,3 +140,42 @@ def test_the_validation_split_is_fixed_by_name_and_disjoint(hr_folder, tmp_path)
     assert len(train) + len(val) == 6 and split_images(hr_folder, 2) == (train, val)
     with pytest.raises(ValueError, match="Cannot hold out 6 of the 6"):
         split_images(hr_folder, 6)
+
+
+def test_look_inside_shows_each_stage_and_its_last_stage_is_the_upscaled_luma(photo):
+    import numpy as np
+    import torch
+
+    from core.imaging import rgb_to_y
+    from core.sr import compare, inside
+    from core.sr.task import load_upscaler
+
+    up = load_upscaler(2)
+    crop = photo.crop((200, 100, 232, 132))
+    st = inside.stages(up, crop)
+    cfg = up.model.config
+    assert [s.name for s in st][:2] == ["Feature extraction", "Shrinking"] and len(st) == cfg.m + 4
+    assert all(s.maps.shape == (inside.CHANNELS, 32, 32) for s in st[:-1]) and st[-1].maps.shape == (1, 64, 64)
+    assert f"{cfg.d} maps" in st[0].shape and f"{cfg.s} maps" in st[1].shape
+    y = rgb_to_y(torch.from_numpy(np.asarray(crop, dtype=np.float32) / 255).permute(2, 0, 1))[None]
+    assert torch.allclose(st[-1].maps[0], up.upscale_y(y)[0, 0], atol=1e-4)  # what the upscaler itself computes
+    # The channels shown are the most active: none of the hidden ones varies more.
+    with torch.inference_mode():
+        feats = up.model.feature(y)[0].flatten(1).std(1)
+    assert float(st[0].maps.flatten(1).std(1).min()) >= float(feats.sort(descending=True).values[inside.CHANNELS])
+    c = compare.compare(photo, up, ground_truth=True)
+    v = inside.look_inside(c)
+    assert len(inside.difference_maps(c)) == 3 and v.difference.width > 3 * 300 and v.stages.height > 6 * 100
+    assert v.filters.size[0] > 14 * 48  # 56 filters, 14 a row
+
+
+def test_difference_maps_amplify_the_luma_difference_by_their_stated_gain():
+    from PIL import Image
+
+    from core.sr import inside
+
+    a, b = Image.new("RGB", (8, 8), (100, 100, 100)), Image.new("RGB", (8, 8), (110, 110, 110))
+    d = inside.difference(a, b, gain=8)
+    # 10 grey levels are 10 * 219/255 levels of BT.601 luma, drawn 8 times brighter.
+    assert d.mode == "L" and set(d.getdata()) == {round(10 * 219 / 255 * 8)}
+    assert set(inside.difference(a, a).getdata()) == {0}

@@ -20,6 +20,7 @@ from functools import cached_property
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps
 
+from core.imaging import caption_font
 from core.metrics import image_quality
 from core.sr.data import bicubic_downscale, crop_to_multiple
 from core.sr.upscale import Upscaler, bicubic
@@ -36,7 +37,7 @@ DOWNLOAD_PNG_LEVEL = 1
 PNG_STRATEGY = zlib.Z_RLE
 #: LR pixels per side of the zoomed crop (x2: 64 output px), each tile of the zoom panel, and the overview.
 ZOOM_LR, ZOOM_TO, OVERVIEW_SIDE = 32, 256, 256
-CAPTION_H = 22
+CAPTION_H = 30
 #: Phases of one upscale, in order, as the progress bars name them.
 PHASES = {"bicubic": "Bicubic", "model": "FSRCNN tiles", "previews": "Preparing previews", "png": "Writing the PNG"}
 
@@ -208,10 +209,15 @@ def overview_lr_point(lr_size: tuple[int, int], x: float, y: float) -> tuple[int
     return min(int(x * lr_size[0] / ow), lr_size[0] - 1), min(int(y * lr_size[1] / oh), lr_size[1] - 1)
 
 
+def draw_caption(tile: Image.Image, y: int, label: str) -> None:
+    """Write `label` into the `CAPTION_H`-px white strip of `tile` that starts at row `y`, in the readable font."""
+    ImageDraw.Draw(tile).text((6, y + 5), label, fill="black", font=caption_font())
+
+
 def _captioned(img: Image.Image, label: str) -> Image.Image:
     tile = Image.new("RGB", (ZOOM_TO, ZOOM_TO + CAPTION_H), "white")
     tile.paste(img, (0, 0))
-    ImageDraw.Draw(tile).text((4, ZOOM_TO + 5), label, fill="black")
+    draw_caption(tile, ZOOM_TO, label)
     return tile
 
 
@@ -221,7 +227,7 @@ def zoom_panel(images: dict[str, Image.Image], box: tuple[int, int, int, int], z
     for label, im in images.items():
         crop = im.crop(box).resize((zoom_to, zoom_to), Image.NEAREST)
         tile = ImageOps.expand(crop, border=(0, 0, 0, CAPTION_H), fill="white")  # caption below the crop
-        ImageDraw.Draw(tile).text((4, zoom_to + 5), label, fill="black")
+        draw_caption(tile, zoom_to, label)
         tiles.append(tile)
     return tile_row(tiles)
 
@@ -244,7 +250,7 @@ def _overview(lr: Image.Image, lr_box: tuple[int, int, int, int]) -> tuple[Image
     ImageDraw.Draw(small).rectangle((x0 - 1, y0 - 1, max(x1, x0 + 2), max(y1, y0 + 2)), outline=(255, 0, 0), width=2)
     tile = Image.new("RGB", (OVERVIEW_SIDE, OVERVIEW_SIDE + CAPTION_H), "white")
     tile.paste(small, (0, 0))
-    ImageDraw.Draw(tile).text((4, OVERVIEW_SIDE + 5), "Where (red box)", fill="black")
+    draw_caption(tile, OVERVIEW_SIDE, "Where (red box)")
     return tile, small.size
 
 

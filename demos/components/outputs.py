@@ -62,7 +62,8 @@ def image_input(**kwargs) -> gr.Image:
 def cached_examples(demo: gr.Blocks, rows: list[list], inputs: list, outputs: list, fn, key: str,
                     **kwargs) -> tuple[gr.Examples, dict]:
     """Examples answered from a cache (lazily: each is computed at its first use), the first of them on screen
-    when the page opens: its inputs set and its answer read from the same cache (the first visitor of a fresh
+    when the page opens: the caller builds the inputs with the first row's values (so nothing a visitor does can be
+    overwritten by a late page load), and its answer is read from the same cache (the first visitor of a fresh
     server waits for it once, every later page view reads it). `key` names the cache folder: it must change when
     what the examples answer changes (e.g. the checkpoints' sha256); Gradio's own key is the component's number.
     Returns the examples and the first answer's event: a visitor's own action must cancel it (`cancels=`), so that
@@ -76,7 +77,6 @@ def cached_examples(demo: gr.Blocks, rows: list[list], inputs: list, outputs: li
     def first_answer(request: gr.Request):
         return ex.load_from_cache(0, request)
 
-    demo.load(lambda: tuple(rows[0]), None, inputs, api_name=False, show_progress="hidden", queue=False)
     first = demo.load(first_answer, None, outputs, postprocess=False, api_name=False)
     ex.dataset.click(None, None, None, cancels=[first], queue=False, api_name=False)  # another example picked
     return ex, first

@@ -5,6 +5,7 @@ import streamlit as st
 
 from core.examples import PHOTOS, example_photo
 from core.sr import compare as sr
+from core.sr import inside
 from core.sr.task import TASK
 from core.tasks import USER_ERRORS
 from demos.components.page import page_header, uploaded_image
@@ -73,3 +74,11 @@ with right:
     st.markdown(c.summary())
     st.download_button("Download the FSRCNN result (full-resolution PNG)", full_png, c.file_name(), "image/png",
                        on_click="ignore", key="download")
+    if st.toggle("Look inside FSRCNN", key="inside"):  # computed only while on
+        v = inside.look_inside(c)
+        st.image(v.difference, caption=f"Where FSRCNN differs from bicubic (brightness, amplified {v.gain}×: white is "
+                 f"{255 / v.gain:.0f} levels or more)" + ("; and where each is wrong against the truth"
+                                                          if c.ground_truth is not None else ""))
+        st.image(v.stages, caption="The network's stages on the zoom crop, in the paper's order: the most active "
+                 "maps of each, each stretched to its own range")
+        st.image(v.filters, caption="What the first layer learned: its 5×5 filters")

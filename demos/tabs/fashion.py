@@ -72,7 +72,9 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
         with gr.Column(scale=4):
             arch = gr.Dropdown(task.choices(), value=task.default(), label=task.picker, elem_id="classify-model")
             with gr.Tab("Photo") as photo_tab:
-                inp = image_input(label="Photo of a garment", elem_id="classify-input", height=240)
+                # Opens on the first example; its answer comes from the example cache (see `cached_examples`).
+                inp = image_input(label="Photo of a garment", elem_id="classify-input", height=240,
+                                  value=str(task.examples()[0][0]) if task.examples() else None)
                 btn = gr.Button("Classify", variant="primary")
                 examples = gr.Column()  # filled below; in view without scrolling
             with gr.Tab("Draw") as draw_tab:

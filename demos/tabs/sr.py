@@ -7,6 +7,7 @@ import gradio as gr
 from core.examples import example_photo_files
 from core.imaging import open_image
 from core.sr import compare as sr
+from core.sr import inside
 from core.sr.model import parse_scale
 from core.sr.task import UpscaleTask
 from core.tasks import USER_ERRORS
@@ -17,18 +18,22 @@ from demos.tabs import header
 def build(task: UpscaleTask, demo: gr.Blocks) -> None:
     if not header(task):
         return
-    first_scale = task.scales()[0]
+    # The page opens on the first example (its answer comes from the example cache, see `cached_examples`).
+    files = {p.stem: str(p) for p in example_photo_files()}
+    rows = [(p, name, task.entry(name).facets["scale"]) for p, name in task.examples()]
+    first_scale = rows[0][2] if rows else task.scales()[0]
     scales = [f"x{s}" for s in task.scales()]
     with gr.Row():
         with gr.Column(scale=1):
-            inp = image_input(label="Low-resolution image", elem_id="upscale-input", height=220)
+            inp = image_input(label="Low-resolution image", elem_id="upscale-input", height=220,
+                              value=files[rows[0][0]] if rows else None)
             examples = gr.Column()  # filled below, once the outputs exist: in view without scrolling
-            scale = gr.Radio(scales, value=scales[0], label="Scale", elem_id="upscale-scale")
+            scale = gr.Radio(scales, value=f"x{first_scale}", label="Scale", elem_id="upscale-scale")
             # The list shows only what is shipped at the chosen scale (narrowed on load and on every scale change).
             # allow_custom_value: an example sets scale and model at once, e.g. x3 with FSRCNN-s, before the list
             # is narrowed to x3's; the handler still refuses a model that is not shipped at the scale, by name.
-            # Built with every shipped model (the examples table names theirs), narrowed to the scale's on load.
-            arch = gr.Dropdown(task.choices(), value=task.default(scale=first_scale),
+            arch = gr.Dropdown(task.choices(scale=first_scale),
+                               value=rows[0][1] if rows else task.default(scale=first_scale),
                                label=task.picker, elem_id="upscale-model", allow_custom_value=True)
             info = gr.Markdown(elem_id="upscale-measured")
             with gr.Accordion("Model card", open=False):
@@ -45,7 +50,18 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
             zoom = gr.Image(show_label=False, type="filepath", interactive=False, elem_id="upscale-zoom")
             stats = gr.Markdown(label="Timing and quality", elem_id="upscale-stats")
             download = gr.File(label="Download the FSRCNN result (full-resolution PNG)", elem_id="upscale-download")
+            with gr.Accordion("Look inside FSRCNN", open=False, elem_id="upscale-inside") as inside_box:
+                inside_note = gr.Markdown(elem_id="upscale-inside-note")
+                diff = gr.Image(show_label=False, type="filepath", interactive=False, elem_id="upscale-diff")
+                gr.Markdown("**The network's stages** on the zoom crop, in the paper's order: the most active maps "
+                            "of each, each stretched to its own range.")
+                layers = gr.Image(show_label=False, type="filepath", interactive=False, elem_id="upscale-stages")
+                gr.Markdown("**What the first layer learned**: its 5×5 filters, which the feature maps above come "
+                            "from (one picture each, stretched to its own range).")
+                filters = gr.Image(show_label=False, type="filepath", interactive=False, elem_id="upscale-filters")
     outputs = [slider, zoom, stats, download]
+    inside_outputs = [inside_note, diff, layers, filters]
+    inside_open = gr.State(False)
 
     def loaded(scale: str, name: str):
         """The upscaler picked, refused by name when it is not shipped at the scale picked."""
@@ -88,9 +104,27 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
             raise gr.Error(str(e)) from e
         return save_outputs("zoom", {"zoom.png": panel})[0]
 
+    def run_inside(is_open: bool, path: str | None, scale: str, arch: str, ground_truth: bool):
+        """The look-inside views of the picture on screen (computed only while their panel is open)."""
+        if not is_open or not path:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        try:
+            c = sr.compare(open_image(path), loaded(scale, arch), ground_truth)
+        except USER_ERRORS as e:
+            raise gr.Error(str(e)) from e
+        v = inside.look_inside(c)
+        note = (f"**Where FSRCNN differs from bicubic**, on the brightness (Y) channel, amplified {v.gain}×: white is "
+                f"a difference of {255 / v.gain:.0f} levels (of 255) or more, black none. "
+                + ("With the ground truth: where each method is wrong. " if c.ground_truth is not None else
+                   "Tick *compare with ground truth* to also see where each method is wrong. ")
+                + "FSRCNN's changes sit on edges and textures, where bicubic blurs.")
+        paths = save_outputs("inside", {"difference.png": v.difference, "stages.png": v.stages,
+                                        "filters.png": v.filters})
+        return note, *paths
+
     def clear_outputs():
         """A control that changes what the outputs mean clears them: no stale result stays on screen."""
-        return None, None, "", None
+        return None, None, "", None, "", None, None, None
 
     def show_models(scale: str, arch: str):
         """The model picker offers only what is shipped at this scale (the same model where it is); the note
@@ -105,21 +139,27 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
         return "Measured (PSNR on Y): " + task.measured(arch), task.card_markdown(arch)
 
     with examples:
-        files = {p.stem: str(p) for p in example_photo_files()}
-        rows = [(p, name, task.entry(name).facets["scale"]) for p, name in task.examples()]
         # Sha256-keyed cache: a retrained checkpoint is never answered from an old cache.
-        _, first = cached_examples(
+        ex, first = cached_examples(
             demo, [[files[p], f"x{s}", name, False] for p, name, s in rows], [inp, scale, arch, gt], outputs,
-            run_upscale, key=f"upscale-{task.examples_key(*(name for _, name, _ in rows))}", visible_columns=[0, 1, 2],
+            run_upscale, key=f"upscale-{task.examples_key(*(name for _, name, _ in rows))}", visible_columns=[0, 1],
             elem_id="upscale-examples",
+            # The model column stays hidden: the picker, narrowed to the scale's models, cannot name the others'.
             label="Examples (scikit-image photos; answered from a cache)",
         )
     # A visitor's own action cancels the first answer if it is still on its way (it would land over theirs).
-    btn.click(run_upscale, [inp, scale, arch, gt], outputs, api_name="upscale", concurrency_limit=2, cancels=[first])
+    inside_io = ([inside_open, inp, scale, arch, gt], inside_outputs)
+    btn.click(run_upscale, [inp, scale, arch, gt], outputs, api_name="upscale", concurrency_limit=2,
+              cancels=[first]).success(run_inside, *inside_io, api_name=False, concurrency_limit=2)
+    inside_box.expand(lambda: True, None, inside_open, api_name=False, queue=False).then(
+        run_inside, *inside_io, api_name=False, concurrency_limit=2)
+    inside_box.collapse(lambda: False, None, inside_open, api_name=False, queue=False)
+    ex.cache_event.then(run_inside, *inside_io, api_name=False, concurrency_limit=2)  # an example picked
     # `.input` and `.upload` fire on the user's own changes only: an example click sets the controls and its
     # cached outputs together, and must not clear them.
     for event in (scale.input, arch.input, gt.input, inp.upload, inp.clear):
-        event(clear_outputs, None, outputs, api_name=False, queue=False, show_progress="hidden", cancels=[first])
+        event(clear_outputs, None, outputs + inside_outputs, api_name=False, queue=False, show_progress="hidden",
+              cancels=[first])
     scale.change(show_models, [scale, arch], [arch, info, card], api_name=False)
     arch.change(show_model, [scale, arch], [info, card], api_name=False)
     zoom.select(move_zoom, [inp, scale, arch, gt], zoom, api_name=False, show_progress="minimal")

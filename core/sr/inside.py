@@ -1,0 +1,145 @@
+"""Inside FSRCNN, for a learner: what each stage of the network computes on a crop, its learned first-layer
+filters, and where its result differs from bicubic (and from the truth), drawn as pictures with readable captions.
+
+Stages are the paper's: feature extraction (d maps, 5x5), shrinking (s maps, 1x1), m mapping layers (s maps,
+3x3), expanding (d maps, 1x1), deconvolution (the upscaled luma). Each shows its most active channels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+
+from core.imaging import caption_font, rgb_to_y
+from core.sr.compare import CAPTION_H, ZOOM_LR, Comparison, detail_box, draw_caption, preview, tile_row
+from core.sr.upscale import Upscaler
+
+#: Channels shown per stage (the most active on the crop), and the side each map is drawn at.
+CHANNELS = 4
+MAP_SIDE = 120
+#: How much the difference maps are amplified: a difference of 255/GAIN (8-bit) or more is drawn white.
+GAIN = 8
+
+
+@dataclass
+class Stage:
+    name: str  # the paper's word: "Feature extraction", ...
+    shape: str  # e.g. "56 maps, 5x5 conv" (what the layer is; drawn in the bundled font, which has no "×")
+    maps: torch.Tensor  # (k, h, w): the k most active channels on the crop
+
+
+def stages(upscaler: Upscaler, lr: Image.Image, k: int = CHANNELS) -> list[Stage]:
+    """What each stage computes on the LR image `lr` (keep it small: a zoom crop), in the paper's order."""
+    net, cfg = upscaler.model, upscaler.model.config
+    y = rgb_to_y(torch.from_numpy(np.asarray(lr.convert("RGB"), dtype=np.float32) / 255).permute(2, 0, 1))
+    out: list[Stage] = []
+    with torch.inference_mode():
+        x = net.feature(y[None])
+        out.append(Stage("Feature extraction", f"{cfg.d} maps, 5x5 conv", _most_active(x[0], k)))
+        x = net.shrink(x)
+        out.append(Stage("Shrinking", f"{cfg.s} maps, 1x1 conv", _most_active(x[0], k)))
+        for i, layer in enumerate(net.mapping):
+            x = layer(x)
+            out.append(Stage(f"Mapping {i + 1} of {cfg.m}", f"{cfg.s} maps, 3x3 conv", _most_active(x[0], k)))
+        x = net.expand(x)
+        out.append(Stage("Expanding", f"{cfg.d} maps, 1x1 conv", _most_active(x[0], k)))
+        hr = net.deconv(x)[0]
+        out.append(Stage("Deconvolution", f"9x9, stride {cfg.scale}: the result", hr))
+    return out
+
+
+def _most_active(maps: torch.Tensor, k: int) -> torch.Tensor:
+    """The `k` channels of (C, h, w) `maps` that vary most over the crop (a flat map says nothing)."""
+    spread = maps.flatten(1).std(1)
+    return maps[spread.argsort(descending=True)[:k]]
+
+
+def _to_image(m: torch.Tensor, side: int) -> Image.Image:
+    """One map, contrast-stretched to its own range, enlarged (nearest) to `side` px on its longer side."""
+    lo, hi = float(m.min()), float(m.max())
+    a = ((m - lo) / (hi - lo if hi > lo else 1.0) * 255).round().byte().numpy()
+    img = Image.fromarray(a, "L")
+    k = side / max(img.size)
+    return img.resize((max(1, round(img.width * k)), max(1, round(img.height * k))), Image.NEAREST).convert("RGB")
+
+
+def stages_panel(stages_: list[Stage], side: int = MAP_SIDE) -> Image.Image:
+    """One row per stage: its name and shape, then its maps (each stretched to its own range)."""
+    font = caption_font()
+    rows = []
+    for st in stages_:
+        label = Image.new("RGB", (300, side), "white")
+        draw = ImageDraw.Draw(label)
+        draw.text((6, side // 2 - 24), st.name, fill="black", font=caption_font(22))
+        draw.text((6, side // 2 + 4), st.shape, fill=(70, 70, 70), font=font)
+        rows.append(tile_row([label, *(_to_image(m, side) for m in st.maps)]))
+    width = max(r.width for r in rows)
+    panel = Image.new("RGB", (width, sum(r.height for r in rows) + 6 * (len(rows) - 1)), "white")
+    y = 0
+    for r in rows:
+        panel.paste(r, (0, y))
+        y += r.height + 6
+    return panel
+
+
+def first_layer_filters(upscaler: Upscaler, side: int = 48) -> Image.Image:
+    """The d learned 5×5 filters of the feature-extraction layer, each stretched to its own range, 14 a row."""
+    w = upscaler.model.feature[0].weight.detach()[:, 0]  # (d, 5, 5)
+    tiles = [_to_image(f, side) for f in w]
+    per_row = 14
+    rows = [tile_row(tiles[i : i + per_row], gap=4) for i in range(0, len(tiles), per_row)]
+    panel = Image.new("RGB", (max(r.width for r in rows), sum(r.height + 4 for r in rows) - 4), "white")
+    for i, r in enumerate(rows):
+        panel.paste(r, (0, i * (side + 4)))
+    return panel
+
+
+def _luma(img: Image.Image) -> np.ndarray:
+    rgb = torch.from_numpy(np.asarray(img.convert("RGB"), dtype=np.float32) / 255).permute(2, 0, 1)
+    return rgb_to_y(rgb)[0].numpy() * 255
+
+
+def difference(a: Image.Image, b: Image.Image, gain: int = GAIN) -> Image.Image:
+    """|Y(a) − Y(b)| × `gain` as a grey-scale picture (white: a difference of 255/gain or more, 8-bit)."""
+    d = np.abs(_luma(a) - _luma(b)) * gain
+    return Image.fromarray(np.clip(d, 0, 255).round().astype(np.uint8), "L")
+
+
+def difference_maps(c: Comparison, gain: int = GAIN, side: int = 640) -> dict[str, Image.Image]:
+    """Display-sized difference maps of a comparison: where FSRCNN changed bicubic's result and, with a ground
+    truth, where each is wrong. Keys are the captions (drawn in the bundled font: "x", not "×")."""
+    maps = {f"|FSRCNN - bicubic| x{gain}": difference(c.fsrcnn, c.bicubic, gain)}
+    if c.ground_truth is not None:
+        maps[f"|bicubic - truth| x{gain}"] = difference(c.bicubic, c.ground_truth, gain)
+        maps[f"|FSRCNN - truth| x{gain}"] = difference(c.fsrcnn, c.ground_truth, gain)
+    return {k: preview(v, side) for k, v in maps.items()}
+
+
+def captioned(img: Image.Image, label: str) -> Image.Image:
+    """`img` (RGB) with `label` below it, as the zoom panel captions its tiles."""
+    tile = Image.new("RGB", (img.width, img.height + CAPTION_H), "white")
+    tile.paste(img.convert("RGB"), (0, 0))
+    draw_caption(tile, img.height, label)
+    return tile
+
+
+@dataclass
+class Inside:
+    """What the 'look inside' views show for one comparison: pictures, and what they mean in words."""
+
+    difference: Image.Image  # the difference maps side by side, captioned
+    stages: Image.Image  # the stages on the zoom crop
+    filters: Image.Image  # the first layer's learned filters
+    crop: tuple[int, int, int, int]  # the LR box the stages ran on (the zoom panel's)
+    gain: int
+
+
+def look_inside(c: Comparison, lr_box: tuple[int, int, int, int] | None = None, gain: int = GAIN) -> Inside:
+    """The look-inside views of comparison `c`; the stages run on `lr_box` (default: the zoom panel's crop)."""
+    box = lr_box or detail_box(c.lr, min(ZOOM_LR, c.lr.width, c.lr.height))
+    maps = difference_maps(c, gain)
+    return Inside(tile_row([captioned(m.convert("RGB"), k) for k, m in maps.items()]),
+                  stages_panel(stages(c.upscaler, c.lr.crop(box))), first_layer_filters(c.upscaler), box, gain)
