@@ -87,6 +87,7 @@ class Task:
     picker: str  # the model picker's label
     what: str  # what one model is called in messages: "upscaler", "classifier", "generator"
     variants: dict[str, Variant]  # registry, oldest / simplest first
+    glossary: dict[str, str] = {}  # the numbers the task shows -> one sentence each: what it means, what measured it
 
     # ------------------------------------------------------------- what a task supplies
     def open(self, path: Path) -> Any:
@@ -217,6 +218,10 @@ class Task:
             h.update(str((self.entry(name).card or {}).get("sha256", "unavailable")).encode())
         return h.hexdigest()[:12]
 
+    def glossary_markdown(self) -> str:
+        """The task's `glossary` (term -> one sentence: what the number means and what measured it) as Markdown."""
+        return "\n".join(f"- **{term}**: {text}" for term, text in self.glossary.items())
+
     def papers_line(self) -> str:
         """'Papers: [citation](url) · ...' (Markdown), as both apps show it under the introduction."""
         return "Papers: " + " · ".join(p.markdown() for p in self.papers())
@@ -287,8 +292,9 @@ def suite_intro() -> str:
 
 def about() -> str:
     """The About section (Markdown): where the numbers come from, and every paper behind the suite, by task."""
-    lines = ["### About", "Every model here was trained by this project's `train/` commands; each checkpoint's card "
-             "(`checkpoints/<task>/<name>.json`) records the command, data, steps, hardware and measured metrics.", ""]
+    lines = ["### About", "Every model here was trained by this project on real data; each model's card says what it "
+             "was trained on, for how long, and what it scored on held-out data.", ""]
     for t in tasks():
         lines += [f"**{t.tab}**: " + " · ".join(p.markdown() for p in t.papers()), ""]
+    lines += ["### What the numbers mean", ""] + [t.glossary_markdown() for t in tasks() if t.glossary]
     return "\n".join(lines)

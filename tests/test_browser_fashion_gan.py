@@ -60,6 +60,14 @@ def gan_page(page):
     return page
 
 
+def test_gan_explains_its_two_fids_where_they_are_shown(gan_page):
+    page = gan_page
+    page.get_by_role("button", name="What the numbers mean").click()
+    text = page.locator("#gan-glossary").inner_text()
+    assert "Inception FID" in text and "our own Fashion-MNIST classifier" in text and "Truncation" in text
+    page.get_by_role("button", name="What the numbers mean").click()  # closed again
+
+
 def test_gan_random_seed_redraws_the_samples(gan_page):
     page = gan_page
     src, before = _image(page, "gan-grid")

@@ -170,3 +170,16 @@ def test_dcgan_starts_from_the_papers_initialisation():
                 assert m.weight.std().item() == pytest.approx(0.02, rel=0.15), m
             if isinstance(m, torch.nn.BatchNorm2d):
                 assert m.weight.mean().item() == pytest.approx(1.0, abs=0.02)
+
+
+def test_every_number_a_task_shows_is_explained_in_its_glossary():
+    from core.tasks import about, task
+
+    expected = {"sr": ["PSNR", "SSIM"], "fashion": ["Test accuracy", "Confusion matrix"],
+                "gan": ["FID", "Truncation", "slerp / lerp"]}
+    for key, terms in expected.items():
+        t = task(key)
+        assert set(terms) <= set(t.glossary), key
+        text = t.glossary_markdown()
+        assert all(f"**{term}**" in text for term in terms) and "python -m train." in text  # what measured it
+    assert "Inception FID" in task("gan").glossary["FID"] and "What the numbers mean" in about()

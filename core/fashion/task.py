@@ -39,6 +39,13 @@ class ClassifyTask(Task):
     )
     picker = "Model (test accuracy)"
     what = "classifier"
+    glossary = {
+        "Test accuracy": "the share of the 10,000 Fashion-MNIST test images the model classifies right, measured "
+                         "once, after every choice was made on held-out training images "
+                         "(`python -m train.fashion evaluate`).",
+        "Confusion matrix": "for each true class (row), how many test images the model put in each class (column): "
+                            "the diagonal is right, the rest shows what it confuses (shirts with T-shirts).",
+    }
     variants = {
         "softmax": Variant("softmax", "Softmax regression", FASHION_PAPER),
         "mlp": Variant("mlp", "MLP (1 hidden layer)", FASHION_PAPER, config={"hidden": 500}),

@@ -50,6 +50,16 @@ class GanTask(Task):
     )
     picker = "Model (FID: lower is better)"
     what = "generator"
+    glossary = {
+        "FID": "Fréchet distance between the features of 10,000 samples and of the 10,000 test images (lower is "
+               "better). Two are listed: 'FID' uses our own Fashion-MNIST classifier's features (quick, sensitive to "
+               "garment shapes), 'Inception FID' the standard InceptionV3 features that papers report; "
+               "`python -m train.gan evaluate [--inception]`.",
+        "Truncation": "draws the latent vectors closer to the centre of their distribution: more typical, cleaner "
+                      "images, less variety.",
+        "slerp / lerp": "walking between two latent vectors along the sphere they live near (slerp) or a straight "
+                        "line (lerp, which passes through less typical, fainter images midway).",
+    }
     variants = {
         "gan": Variant("gan", "GAN (Goodfellow et al. 2014)", Paper(
             "Goodfellow et al. Generative Adversarial Nets. NeurIPS 2014.", "https://arxiv.org/abs/1406.2661")),

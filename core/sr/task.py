@@ -31,6 +31,14 @@ class UpscaleTask(Task):
     )
     picker = "Model"
     what = "upscaler"
+    glossary = {
+        "PSNR": "peak signal-to-noise ratio of the brightness (Y) channel against the true image, in dB, its border "
+                "of `scale` px left out (+1 dB is about a fifth less squared error); measured on Set5 and Set14 by "
+                "`python -m train.sr evaluate`.",
+        "SSIM": "structural similarity of the brightness channel (1 = identical): local means, contrasts and "
+                "correlations, closer to what an eye notices than PSNR; measured with PSNR.",
+        "Bicubic": "the classic way to enlarge an image, a smooth 4×4-pixel interpolation (the papers' baseline).",
+    }
     variants = {
         "fsrcnn": Variant("fsrcnn", "FSRCNN (56,12,4)", FSRCNN_PAPER, "fsrcnn", {"d": 56, "s": 12, "m": 4}),
         "fsrcnn-s": Variant("fsrcnn-s", "FSRCNN-s (32,5,1)", FSRCNN_PAPER, "fsrcnn", {"d": 32, "s": 5, "m": 1}),

@@ -19,6 +19,8 @@ with left:
     arch = st.selectbox(TASK.picker, archs, index=archs.index(TASK.default()), format_func=TASK.label, key="arch")
     with st.expander("Model card"):
         st.markdown(TASK.card_markdown(arch))
+    with st.expander("What the numbers mean"):
+        st.markdown(TASK.glossary_markdown())
     examples = dict(TASK.examples())  # path -> true class
     source = st.radio("Image", ["Example", "Upload", "Draw"] if examples else ["Upload", "Draw"], horizontal=True,
                       key="source")

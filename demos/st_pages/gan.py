@@ -41,6 +41,8 @@ if c4.button("Random seed"):
 seed = int(c3.number_input("Seed", 0, MAX_SEED, step=1, key="seed"))
 with st.expander("Model card"):
     st.markdown(TASK.card_markdown(arch))
+with st.expander("What the numbers mean"):
+    st.markdown(TASK.glossary_markdown())
 
 samples, interp, arith, dirs, learn = st.tabs(["Samples", "Interpolate", "Arithmetic", "Directions", "Watch it learn"])
 try:

@@ -30,6 +30,8 @@ with left:
     st.caption("Measured (PSNR on Y): " + TASK.measured(arch))
     with st.expander("Model card"):
         st.markdown(TASK.card_markdown(arch))
+    with st.expander("What the numbers mean"):
+        st.markdown(TASK.glossary_markdown())
     ground_truth = st.checkbox("Compare with ground truth (downsize my image first, then score)", key="gt")
 
 try:

@@ -83,6 +83,8 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
                 draw_btn = gr.Button("Classify drawing", variant="primary")
             with gr.Accordion("Model card", open=False):
                 card = gr.Markdown(task.card_markdown(task.default()), elem_id="classify-card")
+            with gr.Accordion("What the numbers mean", open=False):
+                gr.Markdown(task.glossary_markdown(), elem_id="classify-glossary")
         with gr.Column(scale=3):
             gr.Markdown("**Top-5 probabilities**")
             label.render()

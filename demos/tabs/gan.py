@@ -50,6 +50,8 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
                 dice = gr.Button("Random seed", elem_id="gan-dice", min_width=120)
             with gr.Accordion("Model card", open=False):
                 card = gr.Markdown(task.card_markdown(first), elem_id="gan-card")
+            with gr.Accordion("What the numbers mean", open=False):
+                gr.Markdown(task.glossary_markdown(), elem_id="gan-glossary")
         with gr.Column(scale=3):
             with gr.Tab("Samples"):
                 with gr.Row():

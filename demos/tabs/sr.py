@@ -38,6 +38,8 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
             info = gr.Markdown(elem_id="upscale-measured")
             with gr.Accordion("Model card", open=False):
                 card = gr.Markdown(elem_id="upscale-card")
+            with gr.Accordion("What the numbers mean", open=False):
+                gr.Markdown(task.glossary_markdown(), elem_id="upscale-glossary")
             gt = gr.Checkbox(False, label="Compare with ground truth (downsize my image first, then score)")
             btn = gr.Button("Upscale", variant="primary")
         with gr.Column(scale=2):
