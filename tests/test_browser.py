@@ -73,6 +73,12 @@ def test_classify_tab_in_the_browser(page):
     page.locator("#classify-label").get_by_text("%").first.wait_for(timeout=30_000)
     text = page.locator("#classify-label").inner_text()
     assert any(c in text for c in CLASSES) and "%" in text
+    # Every model's answer on the same input, side by side, from the baseline up.
+    page.locator("#classify-all").get_by_text("All the models on this input").click()
+    table = page.locator("#classify-all-answers table")
+    table.wait_for(timeout=30_000)
+    assert table.locator("tbody tr").count() == len(FASHION.names())
+    assert FASHION.load(FASHION.names()[0]).title in table.inner_text()
     screenshot(page, "classify", readme=True)
 
 

@@ -238,3 +238,21 @@ def test_a_wider_deeper_resnet_is_trained_and_its_card_rebuilds_it(tmp_path):
     assert sum(type(m).__name__ == "ResidualBlock" for m in clf.model.modules()) == 6
     with pytest.raises(SystemExit, match="--width applies to --arch resnet only"):
         fashion.main(["fit", "--arch", "cnn", "--width", "8", "--run-dir", str(tmp_path / "cnn"), "--quiet"])
+
+
+def test_side_by_side_gives_each_classifier_its_own_answer_on_the_same_view():
+    from PIL import Image
+
+    from core.fashion.data import CLASSES
+    from core.fashion.predict import classify, image_to_tensor, side_by_side
+    from core.fashion.task import TASK
+
+    path, truth = TASK.examples()[0]
+    view = classify(Image.open(path), TASK.load(TASK.default())).view
+    names = TASK.names()
+    rows = side_by_side(view, [TASK.load(n) for n in names])
+    assert [m for m, _, _ in rows] == [TASK.load(n).title for n in names]
+    for n, (_, best, p) in zip(names, rows, strict=True):
+        alone = TASK.load(n).predict_tensor(image_to_tensor(view))[0]  # the same model on the same view, by itself
+        assert best == CLASSES[int(alone.argmax())] and p == pytest.approx(float(alone.max()), abs=1e-6)
+    assert rows[-1][1] == truth  # the strongest model gets the shipped example right

@@ -118,3 +118,14 @@ def classify(img: Image.Image, clf: Classifier) -> Prediction:
     probs = _ranked(clf.predict_tensor(image_to_tensor(view))[0])
     ms = (time.perf_counter() - t0) * 1000
     return Prediction(probs, view, ms, clf.title)
+
+
+def side_by_side(view: Image.Image, classifiers: list[Classifier]) -> list[tuple[str, str, float]]:
+    """Every classifier's answer on the same 28x28 `view` (what `classify` made of the input):
+    (model title, most likely class, its probability), in the order given."""
+    x = image_to_tensor(view)
+    out = []
+    for clf in classifiers:
+        best, p = next(iter(_ranked(clf.predict_tensor(x)[0]).items()))
+        out.append((clf.title, best, p))
+    return out

@@ -4,7 +4,7 @@ import streamlit as st
 from PIL import Image
 
 from core.fashion.data import CLASSES
-from core.fashion.predict import classify
+from core.fashion.predict import classify, side_by_side
 from core.fashion.task import SKETCH_SIZE, SKETCH_STROKE, TASK, VIEW_SIZE
 from core.imaging import open_image
 from core.plots import confusion_matrix_svg
@@ -56,6 +56,10 @@ with mid:
         st.progress(prob, text=f"{name}: {prob:.1%}")
     st.image(p.view.resize((VIEW_SIZE, VIEW_SIZE), Image.NEAREST), caption="What the model saw (28×28)")
     st.caption(f"{p.model}: {p.milliseconds:.1f} ms on the CPU")
+    if st.toggle("All the models on this input", key="all_models"):  # computed only while on
+        rows = side_by_side(p.view, [TASK.load(n) for n in archs if TASK.entry(n).card is not None])
+        st.markdown("| model | answer | probability |\n|---|---|---|\n"
+                    + "\n".join(f"| {m} | {c} | {q:.0%} |" for m, c, q in rows))
 with right:
     st.markdown("**Confusion matrix** on the 10,000 test images (rows: true class)")
     # Inline SVG: sharp at any size, text in the theme's colour (light or dark). st.html would drop it.

@@ -6,7 +6,7 @@ import gradio as gr
 from PIL import Image
 
 from core.fashion.data import CLASSES
-from core.fashion.predict import classify
+from core.fashion.predict import classify, side_by_side
 from core.fashion.task import SKETCH_SIZE, SKETCH_STROKE, VIEW_SIZE, ClassifyTask
 from core.imaging import open_image
 from core.plots import confusion_matrix_svg
@@ -61,7 +61,21 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
         except USER_ERRORS as e:
             raise gr.Error(str(e)) from e
 
+    def all_answers(is_open: bool, source_: str, path: str | None, sketch: dict | None):
+        """Every shipped classifier's answer on the input on screen, from the simplest (computed while open)."""
+        img = path if source_ == PHOTO else drawn(sketch)
+        if not is_open or not img:
+            return gr.skip() if not is_open else ""
+        try:
+            view = classify(open_image(img), task.load(task.default())).view
+            rows = side_by_side(view, [task.load(n) for n in task.names() if task.entry(n).card is not None])
+        except USER_ERRORS as e:
+            raise gr.Error(str(e)) from e
+        return ("Each model's answer on the same 28×28 view, from the paper's baseline up:\n\n| model | answer | "
+                "probability |\n|---|---|---|\n" + "\n".join(f"| {m} | {c} | {p:.0%} |" for m, c, p in rows))
+
     source = gr.State(PHOTO)
+    all_open = gr.State(False)
     # The answer's components are made first (rendered in the middle column) so the examples can fill them.
     label = gr.Label(num_top_classes=5, show_label=False, elem_id="classify-label", render=False)
     view = gr.Image(show_label=False, format="png", height=VIEW_SIZE + 16, elem_id="classify-view",
@@ -91,6 +105,8 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
             gr.Markdown("**What the model saw** (28×28, enlarged)")
             view.render()
             timing.render()
+            with gr.Accordion("All the models on this input", open=False, elem_id="classify-all") as all_box:
+                everyone = gr.Markdown(elem_id="classify-all-answers")
         with gr.Column(scale=5, min_width=420):
             gr.Markdown("**Confusion matrix** on the 10,000 test images (rows: true class)")
             plot = gr.HTML(elem_id="classify-confusion")
@@ -98,13 +114,21 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
     with examples:
         rows = task.examples()
         # Each row holds the model too, so a cached answer is always the picker's model's (that column hidden).
-        _, first = cached_examples(demo, [[str(p), task.default()] for p, _ in rows], [inp, arch], outputs, run_classify,
+        ex, first = cached_examples(demo, [[str(p), task.default()] for p, _ in rows], [inp, arch], outputs, run_classify,
                         key=f"classify-{task.examples_key(task.default())}", visible_columns=[0], elem_id="classify-examples",
                         label="Examples: Fashion-MNIST test images rendered as photos ("
                               + ", ".join(truth for _, truth in rows) + ")")
     # A visitor's own request cancels the first answer if it is still on its way (it would land over theirs).
-    btn.click(run_classify, [inp, arch], outputs, api_name="classify", cancels=[first])
-    draw_btn.click(run_classify_drawing, [pad, arch], outputs, api_name="classify_drawing", cancels=[first])
+    all_io = ([all_open, source, inp, pad], everyone)
+    btn.click(run_classify, [inp, arch], outputs, api_name="classify", cancels=[first]).success(
+        all_answers, *all_io, api_name=False)
+    draw_btn.click(run_classify_drawing, [pad, arch], outputs, api_name="classify_drawing", cancels=[first]).success(
+        all_answers, *all_io, api_name=False)
+    all_box.expand(lambda: True, None, all_open, api_name=False, queue=False).then(all_answers, *all_io, api_name=False)
+    all_box.collapse(lambda: False, None, all_open, api_name=False, queue=False)
+    ex.cache_event.then(all_answers, *all_io, api_name=False)  # an example picked
+    for event in (inp.upload, inp.clear):  # a new photo: the table speaks of the old one until it is classified
+        event(lambda: "", None, everyone, api_name=False, queue=False)
     photo_tab.select(lambda: PHOTO, None, source, api_name=False)
     draw_tab.select(lambda: DRAWING, None, source, api_name=False)
     arch.change(reanswer, [source, inp, pad, arch], outputs, api_name=False).then(
