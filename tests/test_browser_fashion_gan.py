@@ -139,6 +139,12 @@ def test_gan_directions_show_the_sample_at_once(gan_page):
     expected = to_grid(move_along_directions(s, _seed(page), [0.0] * 5, label), nrow=1, scale=6)
     assert same_render(shown, np.asarray(expected.convert("RGB")))
     page.locator("#gan-near img").wait_for(timeout=30_000)
+    # Each direction walked for this seed and the next ones, drawn as the core computes it.
+    from core.gan.explore import STRIP_STEPS, direction_strips
+
+    _, strips = _image(page, "gan-strips")
+    walked = direction_strips(s, GAN.direction_reach(GAN.default()), _seed(page), label)
+    assert same_render(strips, np.asarray(to_grid(walked, nrow=STRIP_STEPS, scale=2).convert("RGB")))
     screenshot(page, "gan_directions")
 
 

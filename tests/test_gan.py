@@ -344,3 +344,21 @@ def test_without_the_dataset_the_memorisation_check_searches_the_shipped_bank(mo
         assert explore.training_images().what == "10,000 of the 60,000 training images (1,000 a class, shipped with the app)"
     finally:
         explore.training_images.cache_clear()
+
+
+def test_direction_strips_walk_each_direction_for_the_seed_and_the_next():
+    from core.gan.explore import STRIP_SEEDS, STRIP_STEPS, direction_strips, move_along_directions
+    from core.gan.task import TASK
+
+    s = TASK.load(TASK.default())
+    reach = TASK.direction_reach(TASK.default())
+    images = direction_strips(s, reach, seed=5, label=7)
+    assert images.shape == (len(reach) * STRIP_SEEDS * STRIP_STEPS, 1, 28, 28)
+    for i, j, k in [(0, 0, 0), (2, 1, 3), (len(reach) - 1, STRIP_SEEDS - 1, STRIP_STEPS - 1)]:
+        t = -1 + 2 * k / (STRIP_STEPS - 1)
+        amounts = [t * reach[i] if d == i else 0.0 for d in range(len(reach))]
+        alone = move_along_directions(s, 5 + j, amounts, 7)[0]  # the Directions view with one slider moved
+        assert torch.allclose(images[(i * STRIP_SEEDS + j) * STRIP_STEPS + k], alone, atol=1e-4)
+    # The walk changes the image, and the middle of each row is the seed's own sample.
+    assert not torch.allclose(images[0], images[STRIP_STEPS - 1], atol=0.05)
+    assert torch.allclose(images[STRIP_STEPS // 2], move_along_directions(s, 5, [0.0] * len(reach), 7)[0], atol=1e-4)

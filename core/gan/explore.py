@@ -13,7 +13,7 @@ import torch
 from safetensors import safe_open
 
 from core.fashion.data import available, load_split, to_input
-from core.gan.latent import direction_spread, latents, truncate
+from core.gan.latent import MAX_SEED, check_seed, direction_spread, latents, truncate
 from core.gan.sample import DIRECTIONS, Sampler
 
 #: How far the direction sliders reach, in standard deviations of the latents along each direction:
@@ -47,6 +47,26 @@ def move_along_directions(sampler: Sampler, seed: int, amounts: list[float], lab
     d = sampler.directions[: len(amounts)]
     z = latents(1, seed, sampler.z_dim) + (torch.tensor(amounts, dtype=torch.float32)[:, None] * d).sum(0)
     return sampler.generate(z, sampler.labels(1, seed, label))
+
+
+#: The direction strips: each direction walked from -reach to +reach in STRIP_STEPS images, for STRIP_SEEDS seeds
+#: (the one picked and the next ones), so that what a direction does can be told from what one seed happens to do.
+STRIP_SEEDS = 3
+STRIP_STEPS = 7
+
+
+def direction_strips(sampler: Sampler, reach: list[float], seed: int = 0, label: int | None = None,
+                     rows: int = STRIP_SEEDS, steps: int = STRIP_STEPS) -> torch.Tensor:
+    """Images of each direction i walked over [-reach[i], +reach[i]] in `steps`, for seeds seed .. seed + rows - 1:
+    (len(reach) * rows * steps, 1, 28, 28), one row of `steps` per (direction, seed), directions outermost."""
+    seeds = [(check_seed(seed) + k) % (MAX_SEED + 1) for k in range(rows)]
+    d = sampler.directions[: len(reach)]
+    z0 = torch.cat([latents(1, s, sampler.z_dim) for s in seeds])  # (S, z)
+    t = torch.linspace(-1, 1, steps)
+    zs = [z0[j] + t[:, None] * (r * d[i])[None] for i, r in enumerate(reach) for j in range(len(seeds))]
+    ys = [sampler.labels(1, s, label) for _ in reach for s in seeds]
+    y = None if ys[0] is None else torch.cat([v.expand(steps) for v in ys])
+    return sampler.generate(torch.cat(zs), y)
 
 
 def direction_ranges(sampler: Sampler, k: int = DIRECTIONS) -> list[float]:

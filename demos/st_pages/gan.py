@@ -87,6 +87,11 @@ try:
         moved = explore.move_along_directions(sampler, seed, amounts, label)
         right.image(to_grid(moved, nrow=1, scale=6), caption="Sample")
         near, dist = explore.nearest_training_images(moved[0])
+        strips = explore.direction_strips(sampler, TASK.direction_reach(arch), seed, label)
+        st.image(to_grid(strips, nrow=explore.STRIP_STEPS, scale=2),
+                 caption=f"What each direction does: each row walks one direction from -{explore.DIRECTION_SPREAD:g}σ "
+                 f"to +{explore.DIRECTION_SPREAD:g}σ for the seed and the next {explore.STRIP_SEEDS - 1} "
+                 f"({explore.STRIP_SEEDS} rows a direction, direction 1 at the top)")
         st.image(to_grid(near, nrow=5, scale=3),
                  caption=f"Nearest training images, searched among {explore.training_images().what} (L2 in pixels): "
                  + ", ".join(f"{d:.2f}" for d in dist))

@@ -9,8 +9,11 @@ import gradio as gr
 from core.gan.explore import (
     DIRECTION_SPREAD,
     DIRECTION_STEP,
+    STRIP_SEEDS,
+    STRIP_STEPS,
     arithmetic,
     arithmetic_captions,
+    direction_strips,
     latents_npy,
     move_along_directions,
     nearest_training_images,
@@ -98,6 +101,11 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
                         moved = gr.Image(show_label=False, format="png", elem_id="gan-moved")
                 near_text = gr.Markdown(elem_id="gan-near-caption")
                 near = gr.Image(show_label=False, format="png", elem_id="gan-near")
+                gr.Markdown(f"**What each direction does**: each row walks one direction from −{DIRECTION_SPREAD:g}σ "
+                            f"to +{DIRECTION_SPREAD:g}σ, left to right, for the seed and the next {STRIP_SEEDS - 1} ({STRIP_SEEDS} rows a "
+                            f"direction, directions 1 to {DIRECTIONS} from the top): what changes in every row is what "
+                            "the direction means.")
+                strips = gr.Image(show_label=False, type="filepath", elem_id="gan-strips")
             with gr.Tab("Watch it learn"):
                 tl_note = gr.Markdown(elem_id="gan-timeline-note")
                 with gr.Row():
@@ -170,6 +178,15 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
         return moved, nearest, (f"**Nearest training images**, searched among {training_images().what} (L2 distance in pixels): "
                                 + ", ".join(f"{d:.2f}" for d in dist))
 
+    def run_strips(arch: str, seed: float, label: str):
+        """Each principal direction walked over its slider's range, for the seed and the next ones (one picture)."""
+        s = sampler(arch)
+        try:
+            images = direction_strips(s, task.direction_reach(arch), int(seed), class_of(s, label))
+        except ValueError as e:
+            raise gr.Error(str(e)) from e
+        return save_outputs("strips", {"strips.png": to_grid(images, nrow=STRIP_STEPS, scale=2)})[0]
+
     def show_timeline(arch: str):
         """The model's timeline: its note, the step slider, the last frame and the animation (or the note alone)."""
         t = task.timeline(arch)
@@ -197,7 +214,8 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
     def redraw_all(event):
         """Chain every view after `event`: the shared controls drive all four."""
         return (event.then(run_sample, *sample_io, api_name=False).then(run_interpolate, *interp_io, api_name=False)
-                .then(run_arithmetic, *arith_io, api_name=False).then(run_directions, *dir_io, api_name=False))
+                .then(run_arithmetic, *arith_io, api_name=False).then(run_directions, *dir_io, api_name=False)
+                .then(run_strips, [arch, seed, label], strips, api_name=False))
 
     # A model change first sets the class control, card and slider ranges, then redraws; a class or seed
     # change (typed, arrows, or the dice) redraws at once. `.input` on the class: only the user's own picks,
