@@ -11,6 +11,7 @@ import gradio as gr
 
 from core.tasks import suite_intro, tasks
 from demos import serve_threads
+from demos.components import present
 from demos.components.outputs import OUTPUT_MAX_AGE_S
 
 #: Gradio refuses uploads over this size before our code sees them.
@@ -23,7 +24,10 @@ def build_demo() -> gr.Blocks:
         # Queue settings first, while the Blocks is empty: `queue()` rebuilds Gradio's FastAPI app, which on the
         # finished suite costs ~0.2 s, and the Blocks' exit builds it once more anyway.
         demo.queue(default_concurrency_limit=4, max_size=64)
-        gr.Markdown(f"# paper-to-demo\n{suite_intro()}")
+        with gr.Row(equal_height=True):
+            gr.Markdown("# paper-to-demo")
+            present.toggle_button()
+        gr.Markdown(suite_intro(), elem_classes=["intro"])
         for task in tasks():
             with gr.Tab(task.tab):
                 importlib.import_module(f"demos.tabs.{task.key}").build(task, demo)
@@ -35,7 +39,8 @@ def build_demo() -> gr.Blocks:
 def launch(demo: gr.Blocks | None = None, **kwargs) -> gr.Blocks:
     demo = demo or build_demo()
     # server_port None: $GRADIO_SERVER_PORT, else 7860 (the next free one if taken).
-    opts = dict(server_name="127.0.0.1", server_port=None, max_file_size=MAX_FILE_SIZE, show_error=True)
+    opts = dict(server_name="127.0.0.1", server_port=None, max_file_size=MAX_FILE_SIZE, show_error=True,
+                css=present.CSS, js=present.JS)
     serve_threads()
     demo.launch(**{**opts, **kwargs})
     return demo

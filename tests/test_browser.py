@@ -88,3 +88,22 @@ def test_gan_tab_in_the_browser(page):
     w, h = img.evaluate("(el) => [el.naturalWidth, el.naturalHeight]")
     assert (w, h) == ((8 * 28 + 9 * 2) * 3, (4 * 28 + 5 * 2) * 3)  # 32 samples, 8 a row, 2 px gaps, enlarged 3x
     screenshot(page, "gan", readme=True)
+
+
+def test_presentation_mode_fills_a_projector_and_the_header_button_toggles_it():
+    with suite_page(1280, 720) as pg:
+        base = pg.url.split("?")[0]
+        pg.goto(base + "?present")
+        pg.wait_for_function("() => document.body.classList.contains('present')", timeout=30_000)
+        pg.locator(".intro").first.wait_for(state="hidden", timeout=10_000)  # the introductions make room
+        size = lambda sel: float(pg.locator(sel).first.evaluate(  # noqa: E731
+            "(el) => parseFloat(getComputedStyle(el).fontSize)"))
+        assert size("#upscale-output label span, #upscale-output [data-testid=block-label]") >= 18
+        assert size("#upscale-measured p") >= 18
+        screenshot(pg, "present_upscale_1280", full_page=False)
+        pg.get_by_role("button", name="Presentation mode").click()  # off again: the page as it was
+        pg.wait_for_function("() => !document.body.classList.contains('present')", timeout=10_000)
+        assert pg.locator(".intro").first.is_visible() and size("#upscale-measured p") < 18
+        pg.goto(base)  # without the parameter it starts off
+        pg.locator("#upscale-output").wait_for()
+        assert not pg.evaluate("() => document.body.classList.contains('present')")
