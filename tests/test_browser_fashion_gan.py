@@ -296,3 +296,13 @@ def test_first_drag_on_the_sketchpad_draws_and_classifies(classify_page):
     assert (~lit[cols.min() : cols.max() + 1]).sum() >= 4  # the legs stay apart: strokes did not merge
     assert "Trouser" in page.locator("#classify-label").inner_text()
     screenshot(page, "classify_drawing")
+    # Clear the canvas and draw again, as a person trying another garment would: the brush is still ready.
+    page.locator("#classify-sketch button[aria-label='Clear canvas']").first.click()
+    page.wait_for_timeout(500)
+    stroke([(0.2, 0.5), (0.8, 0.5)])  # a wide bar
+    page.locator("#classify-sketch button[aria-label='Color']").first.wait_for(timeout=10_000)  # the brush's tools
+    old = page.locator("#classify-timing").inner_text()
+    page.get_by_role("button", name="Classify drawing").click()
+    _answer(page, FASHION.entry(FASHION.default()).title, old)
+    assert "Draw a garment first" not in page.content()
+    assert page.locator(".toast-body, [data-testid='toast-body']").filter(has_text="Draw a garment").count() == 0

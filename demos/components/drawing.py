@@ -1,8 +1,8 @@
 """A Gradio drawing canvas that is ready to draw on: black brush of a given width, already selected.
 
-Gradio 6.31's Sketchpad opens with no tool selected, so a user's first drag draws nothing. `drawing_pad`
-selects the brush in the browser whenever the canvas appears (the tab holding it may mount later) and no
-tool is active; a tool the user picked stays picked.
+Gradio 6.31's Sketchpad opens with no tool selected, and its "Clear canvas" deselects the tool again, so a drag
+draws nothing. `drawing_pad` selects the brush in the browser whenever the canvas is on the page (the tab holding
+it may mount later) and neither brush nor eraser is active; a tool the user picked stays picked.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ _SELECT_BRUSH = """
   const pick = () => {
     const root = document.getElementById(elemId);
     const brush = root && root.querySelector("button[aria-label='Brush']");
-    if (!brush || root.dataset.brushPicked) return;
-    root.dataset.brushPicked = "1";
+    const eraser = root && root.querySelector("button[aria-label='Erase']");
+    const active = (b) => b && b.classList.contains("highlight");  // how the toolbar marks the tool in use
+    if (!brush || active(brush) || active(eraser)) return;
     brush.click();
   };
   new MutationObserver(pick).observe(document.body, { childList: true, subtree: true });
