@@ -107,3 +107,14 @@ def test_presentation_mode_fills_a_projector_and_the_header_button_toggles_it():
         pg.goto(base)  # without the parameter it starts off
         pg.locator("#upscale-output").wait_for()
         assert not pg.evaluate("() => document.body.classList.contains('present')")
+
+
+def test_a_file_that_is_not_an_image_is_named_at_once_and_leaves_no_broken_thumbnail(page, tmp_path):
+    bad = tmp_path / "notes.png"
+    bad.write_text("this is not an image")
+    page.get_by_role("tab", name="Upscale").click()
+    page.locator("#upscale-input input[type=file]").set_input_files(str(bad))
+    # No click on Upscale: the message comes with the upload, and the input is empty again.
+    page.get_by_text("not an image", exact=False).first.wait_for(timeout=30_000)
+    page.locator("#upscale-input img").wait_for(state="detached", timeout=10_000)
+    screenshot(page, "upscale_not_an_image")

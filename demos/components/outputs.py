@@ -10,6 +10,8 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image
 
+from core.imaging import ImageInputError, open_image
+
 #: Downloads are written here (one folder per request); removed at exit, and folders older than an hour
 #: are pruned on the way, so a long-running Space does not fill its disk.
 OUTPUTS = tempfile.TemporaryDirectory(prefix="paper-to-demo-outputs-")
@@ -56,6 +58,19 @@ def image_input(**kwargs) -> gr.Image:
         return payload.path
 
     comp.preprocess = preprocess
+
+    def check_upload(path: str | None):
+        """At once, on upload: a file that is not a usable image is named and removed (no broken thumbnail)."""
+        if not path:
+            return gr.skip()
+        try:
+            open_image(path)
+        except ImageInputError as e:
+            gr.Warning(str(e))
+            return None
+        return gr.skip()
+
+    comp.upload(check_upload, comp, comp, api_name=False, show_progress="hidden")
     return comp
 
 
