@@ -75,9 +75,9 @@ def test_classify_tab_in_the_browser(page):
     assert any(c in text for c in CLASSES) and "%" in text
     # Every model's answer on the same input, side by side, from the baseline up.
     page.locator("#classify-all").get_by_text("All the models on this input").click()
-    table = page.locator("#classify-all-answers table")
+    table = page.locator("#classify-all-answers ul")
     table.wait_for(timeout=30_000)
-    assert table.locator("tbody tr").count() == len(FASHION.names())
+    assert table.locator("li").count() == len(FASHION.names())
     assert FASHION.load(FASHION.names()[0]).title in table.inner_text()
     screenshot(page, "classify", readme=True)
 
@@ -90,23 +90,28 @@ def test_gan_tab_in_the_browser(page):
     screenshot(page, "gan", readme=True)
 
 
-def test_presentation_mode_fills_a_projector_and_the_header_button_toggles_it():
-    with suite_page(1280, 720) as pg:
-        base = pg.url.split("?")[0]
+def test_presentation_mode_fills_a_projector_and_the_header_button_toggles_it(page):
+    pg, size0 = page, page.viewport_size
+    pg.set_viewport_size({"width": 1280, "height": 720})  # a projector
+    base = pg.url.split("?")[0]
+    try:
         pg.goto(base + "?present")
         pg.wait_for_function("() => document.body.classList.contains('present')", timeout=30_000)
         pg.locator(".intro").first.wait_for(state="hidden", timeout=10_000)  # the introductions make room
         size = lambda sel: float(pg.locator(sel).first.evaluate(  # noqa: E731
             "(el) => parseFloat(getComputedStyle(el).fontSize)"))
+        pg.locator("#upscale-measured p").first.wait_for(timeout=30_000)
         assert size("#upscale-output label span, #upscale-output [data-testid=block-label]") >= 18
         assert size("#upscale-measured p") >= 18
-        screenshot(pg, "present_upscale_1280", full_page=False)
+        screenshot(pg, "present_upscale_1280", full_page=False, readme=True)
         pg.get_by_role("button", name="Presentation mode").click()  # off again: the page as it was
         pg.wait_for_function("() => !document.body.classList.contains('present')", timeout=10_000)
         assert pg.locator(".intro").first.is_visible() and size("#upscale-measured p") < 18
+    finally:
+        pg.set_viewport_size(size0)
         pg.goto(base)  # without the parameter it starts off
-        pg.locator("#upscale-output").wait_for()
-        assert not pg.evaluate("() => document.body.classList.contains('present')")
+    pg.locator("#upscale-output").wait_for()
+    assert not pg.evaluate("() => document.body.classList.contains('present')")
 
 
 def test_a_file_that_is_not_an_image_is_named_at_once_and_leaves_no_broken_thumbnail(page, tmp_path):

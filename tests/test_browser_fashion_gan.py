@@ -145,7 +145,7 @@ def test_gan_directions_show_the_sample_at_once(gan_page):
     _, strips = _image(page, "gan-strips")
     walked = direction_strips(s, GAN.direction_reach(GAN.default()), _seed(page), label)
     assert same_render(strips, np.asarray(to_grid(walked, nrow=STRIP_STEPS, scale=2).convert("RGB")))
-    screenshot(page, "gan_directions")
+    screenshot(page, "gan_directions", readme=True)
 
 
 def test_gan_watch_it_learn_says_what_the_model_recorded(gan_page):

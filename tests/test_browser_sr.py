@@ -196,6 +196,6 @@ def test_look_inside_opens_on_the_result_on_screen_and_follows_ground_truth_mode
     # Three maps now (|FSRCNN - bicubic| and each one's error), of the 450x300 result of the downsized cat.
     assert _natural_size(page, "#upscale-diff img")[0] == 3 * 450 + 2 * 6
     assert "where each method is wrong" in page.locator("#upscale-inside-note").inner_text()
-    screenshot(page, "upscale_look_inside")
+    screenshot(page, "upscale_look_inside", readme=True)
     page.get_by_label("Compare with ground truth (downsize my image first, then score)").uncheck()
     page.locator("#upscale-inside").get_by_text("Look inside FSRCNN").click()  # closed again for the next test

@@ -73,6 +73,12 @@ class ClassifyTask(Task):
         rows = json.loads(manifest.read_text())["examples"]
         return [(folder / r["file"], r["class"]) for r in rows if (folder / r["file"]).is_file()]
 
+    @staticmethod
+    def side_by_side_markdown(rows: list[tuple[str, str, float]]) -> str:
+        """`core.fashion.predict.side_by_side`'s answers as the apps show them: one line a model, baseline first."""
+        return ("Each model on the same 28×28 view, from the paper's baseline up:\n\n"
+                + "\n".join(f"- {m}: **{c}** ({p:.0%})" for m, c, p in rows))
+
     def confusion_title(self, name: str) -> str:
         """The one wording of a confusion matrix's title: '<title>: test accuracy 95.1 %'."""
         e = self.entry(name)

@@ -58,8 +58,7 @@ with mid:
     st.caption(f"{p.model}: {p.milliseconds:.1f} ms on the CPU")
     if st.toggle("All the models on this input", key="all_models"):  # computed only while on
         rows = side_by_side(p.view, [TASK.load(n) for n in archs if TASK.entry(n).card is not None])
-        st.markdown("| model | answer | probability |\n|---|---|---|\n"
-                    + "\n".join(f"| {m} | {c} | {q:.0%} |" for m, c, q in rows))
+        st.markdown(TASK.side_by_side_markdown(rows))
 with right:
     st.markdown("**Confusion matrix** on the 10,000 test images (rows: true class)")
     # Inline SVG: sharp at any size, text in the theme's colour (light or dark). st.html would drop it.

@@ -71,8 +71,7 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
             rows = side_by_side(view, [task.load(n) for n in task.names() if task.entry(n).card is not None])
         except USER_ERRORS as e:
             raise gr.Error(str(e)) from e
-        return ("Each model's answer on the same 28×28 view, from the paper's baseline up:\n\n| model | answer | "
-                "probability |\n|---|---|---|\n" + "\n".join(f"| {m} | {c} | {p:.0%} |" for m, c, p in rows))
+        return task.side_by_side_markdown(rows)
 
     source = gr.State(PHOTO)
     all_open = gr.State(False)
