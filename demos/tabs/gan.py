@@ -62,7 +62,8 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
                     trunc = _slider(TRUNCATION, "Truncation (lower: more typical, less varied)")
                 caption = gr.Markdown(elem_id="gan-caption")
                 grid = gr.Image(show_label=False, format="png", elem_id="gan-grid", buttons=["download", "fullscreen"])
-                files = gr.File(label="Download: grid (PNG) and latent vectors (.npy)", file_count="multiple")
+                # The grid downloads from its own button; this is the one file more: the latents behind it.
+                files = gr.File(label="Download the latent vectors behind the grid (.npy)", elem_id="gan-latents")
             with gr.Tab("Interpolate"):
                 with gr.Row():
                     seed_b = _seed_box(SECOND_SEED, "Second seed", elem_id="gan-interp-seed-b")
@@ -135,16 +136,16 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
         return klass, task.card_markdown(arch), *sliders
 
     def run_sample(arch: str, seed: float, label: str, n: float, truncation: float):
-        """(sample grid, [grid PNG, latents .npy] to download, caption)."""
+        """(sample grid PNG, latents .npy to download, caption)."""
         s = sampler(arch)
         try:
             images = s.sample(int(n), int(seed), class_of(s, label), float(truncation))
             text = task.sample_caption(arch, int(seed), label, int(n), float(truncation))
         except ValueError as e:
             raise gr.Error(str(e)) from e
-        out = save_outputs(f"samples-{int(seed)}", {"grid.png": to_grid(images, nrow=8),
-                                                    "latents.npy": latents_npy(s, int(n), int(seed), float(truncation))})
-        return out[0], out, text
+        grid_png, npy = save_outputs(f"samples-{int(seed)}", {
+            "grid.png": to_grid(images, nrow=8), "latents.npy": latents_npy(s, int(n), int(seed), float(truncation))})
+        return grid_png, npy, text
 
     def run_interpolate(arch: str, seed_a: float, seed_b: float, steps: float, mode: str, label: str):
         """(frames wrapped into rows, animated GIF path)."""
