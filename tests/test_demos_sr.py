@@ -230,3 +230,21 @@ def test_streamlit_page_looks_inside_fsrcnn_on_request():
     shown = captions()
     assert any("differs from bicubic" in c for c in shown) and any("stages" in c for c in shown)
     assert any("first layer learned" in c for c in shown)
+
+
+def test_streamlit_example_is_upscaled_once_for_every_visitor(monkeypatch):
+    import streamlit as st
+
+    from core.sr import compare
+
+    st.cache_resource.clear()  # a fresh server
+    calls = []
+    real = compare.compare
+    monkeypatch.setattr(compare, "compare", lambda *a, **k: calls.append(1) or real(*a, **k))  # counts, then runs
+    first = _page().run()
+    assert not first.exception and not first.error
+    n = len(calls)
+    assert n >= 1  # the first visitor's example was computed
+    second = _page().run()  # another visitor, the same example
+    assert not second.exception and not second.error and len(calls) == n  # answered from the cache
+    assert [m.value for m in first.markdown if "→" in m.value] == [m.value for m in second.markdown if "→" in m.value]
