@@ -267,6 +267,9 @@ def test_first_drag_on_the_sketchpad_draws_and_classifies(classify_page):
     canvas = page.locator("#classify-sketch canvas").first
     canvas.wait_for(timeout=30_000)
     page.wait_for_timeout(500)
+    # Its label is read in full (a long one was cut off under the canvas's toolbar).
+    label = page.locator("#classify-sketch").get_by_text("Draw a garment", exact=True).first
+    assert label.evaluate("(el) => el.scrollWidth <= el.clientWidth + 1")
     box = canvas.bounding_box()
     x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
 

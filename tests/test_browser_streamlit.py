@@ -26,6 +26,9 @@ def test_the_upscale_page_offers_only_what_is_shipped_and_no_developer_toolbar(p
     page.get_by_role("heading", name=SR.heading).wait_for(timeout=60_000)
     assert page.get_by_role("button", name="Deploy").count() == 0  # toolbarMode = "viewer"
     page.get_by_text("Bicubic (", exact=False).first.wait_for(timeout=120_000)  # the example's result is shown
+    gt = page.get_by_test_id("stCheckbox").filter(has_text="Compare with ground truth").first
+    assert gt.inner_text().strip().startswith("Compare with ground truth")
+    assert gt.locator("p").first.evaluate("(el) => el.scrollWidth <= el.clientWidth + 1")  # not cut off
     page.get_by_test_id("stSelectbox").filter(has_text=SR.picker).click()
     options = page.get_by_role("option").all_inner_texts()
     assert options == [SR.label(n) for n in SR.names(scale=2)]  # x2: only the x2 checkpoints, never another scale's

@@ -40,7 +40,9 @@ with left:
         st.markdown(TASK.card_markdown(arch))
     with st.expander("What the numbers mean"):
         st.markdown(TASK.glossary_markdown())
-    ground_truth = st.checkbox("Compare with ground truth (downsize my image first, then score)", key="gt")
+    # A short label (a long one was cut off in the narrow column); the how goes into its help.
+    ground_truth = st.checkbox("Compare with ground truth", key="gt",
+                               help="Downsize your image first, upscale it back, then score both methods against it.")
 
 try:
     if source == "Upload":

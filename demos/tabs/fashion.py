@@ -92,7 +92,8 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
                 examples = gr.Column()  # filled below; in view without scrolling
             with gr.Tab("Draw") as draw_tab:
                 pad = drawing_pad(demo, elem_id="classify-sketch", size=SKETCH_SIZE, stroke=SKETCH_STROKE,
-                                  label="Draw a garment (dark strokes on white)")
+                                  label="Draw a garment")  # short: the canvas's toolbar covers a long label
+                gr.Markdown("Dark strokes on the white canvas; the brush is ready.", elem_id="classify-sketch-hint")
                 draw_btn = gr.Button("Classify drawing", variant="primary")
             with gr.Accordion("Model card", open=False):
                 card = gr.Markdown(task.card_markdown(task.default()), elem_id="classify-card")
