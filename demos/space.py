@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 #: The app file each SDK starts (Spaces runs `python app.py`, or `streamlit run demos/streamlit_app.py`).
 APP_FILE = {"gradio": "app.py", "streamlit": "demos/streamlit_app.py"}
 #: Folders and files staged, relative to the repository; `checkpoints/` is staged separately (no `runs/`).
-TREE = ["core", "demos", "docs/screenshots", "LICENSE", ".streamlit/config.toml"]
+TREE = ["core", "demos", "docs/screenshots", "docs/training.md", "docs/sr-learning-curve.png", "LICENSE",
+        ".streamlit/config.toml"]
 #: What is never staged from those folders.
 LEFT_OUT = ["__pycache__", "*.pyc", ".gradio", "*.pyi"]
 #: Binary files (by name) and the LFS rule each gets in `.gitattributes`.

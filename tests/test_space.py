@@ -43,6 +43,13 @@ def test_staging_holds_what_a_space_needs_and_nothing_the_hub_refuses(tmp_path, 
     assert meta.app_file == space.APP_FILE[sdk] and meta.license == "mit" and meta.python_version == "3.11"
     assert len(meta.short_description) <= 60 and ({"gradio", "streamlit"} - {sdk}).isdisjoint(pins)
     assert pins["torch"] == "2.14.1" and pins["torchvision"] == "0.29.1"
+    # Every relative link of the Space's page (and of the training story it links to) lies in the staging.
+    import re
+
+    for page in ("README.md", "docs/training.md"):
+        links = re.findall(r"\]\(([^)#\s]+)\)", (root / page).read_text())
+        local = [link for link in links if not link.startswith("http")]
+        assert local and not [link for link in local if not (root / page).parent.joinpath(link).exists()], page
 
 
 def test_the_repository_is_itself_the_gradio_space():
