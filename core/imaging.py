@@ -6,6 +6,7 @@ RGB `PIL.Image`, or raises `ImageInputError` with a message a person can act on.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import warnings
@@ -160,8 +161,10 @@ def rgb_to_y(rgb: torch.Tensor) -> torch.Tensor:
 CAPTION_PX = 18
 
 
+@functools.lru_cache(maxsize=4)
 def caption_font(size: int = CAPTION_PX):
-    """Pillow's bundled scalable font at `size` px (the bitmap default is ~10 px: unreadable on a projector)."""
+    """Pillow's bundled scalable font at `size` px (the bitmap default is ~10 px: unreadable on a projector);
+    loaded once per size, not for every caption drawn."""
     from PIL import ImageFont
 
     return ImageFont.load_default(size=size)

@@ -193,7 +193,7 @@ class Task:
             lines.append("- Measured: " + " · ".join(measured))
         for what, text in (card.get("data") or {}).items():
             lines.append(f"- Data ({what}): {text}")
-        took = _duration(training["wall_time_s"]) if training.get("wall_time_s") else ""
+        took = duration(training["wall_time_s"]) if training.get("wall_time_s") else ""
         on = "a CPU" if "CPU" in training.get("hardware", "CPU") else "a GPU"
         if training.get("steps"):
             lines.append(f"- Trained: {training['steps']:,} steps" + (f" in {took} on {on}" if took else ""))
@@ -277,8 +277,8 @@ def task(key: str) -> Task:
     raise KeyError(f"No task '{key}'. Tasks: {', '.join(t.key for t in tasks())}.")
 
 
-def _duration(seconds: float) -> str:
-    """'25 min', '3.7 h'."""
+def duration(seconds: float) -> str:
+    """How long a training took, in words: '25 min', '3.7 h' (cards, Hub model cards)."""
     return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.0f} min"
 
 

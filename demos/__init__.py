@@ -41,8 +41,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 #: Threads that one request's torch operations use while an app serves (PAPER_TO_DEMO_THREADS overrides it).
 #: One: the server runs requests side by side (Gradio's queue, Streamlit's sessions), and that is where a
-#: Space's few cores go furthest. Server CPU per 512x512 x2 upscale, one thread vs two, a training on the other
-#: core: 472 vs 549 ms (`python -m bench.load`, README).
+#: Space's few cores go furthest. Server CPU per 512x512 x2 upscale, one thread vs two (sleeping OpenMP waits
+#: both), a training on the other core: 472 vs 549 ms (10 sequential gradio_client requests, the server's CPU
+#: time read from /proc, as `python -m bench.load` reads it; its table is in README).
 REQUEST_THREADS = 1
 
 

@@ -17,7 +17,7 @@ import shutil
 from pathlib import Path
 
 from core.checkpoints import PAPER_INIT, load_checkpoint, read_card
-from core.tasks import Paper, task
+from core.tasks import Paper, duration, task
 
 PROJECT = "paper-to-demo"
 LICENSE = "mit"
@@ -95,10 +95,6 @@ def eval_results(card: dict) -> list:
                                   metric_name=f"FID on the features of {m.get('fid_classifier_model', 'our classifier')}"
                                               f", {n} samples vs the test images"))
     return out
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.0f} min"
 
 
 def _snippet(card: dict, repo: str | None) -> list[str]:
@@ -199,7 +195,7 @@ def model_card(card: dict, repo: str | None = None) -> str:
                      f"`{t['continued_with'][-1]}`")
     facts = [f"{t['steps']:,} steps" if isinstance(t.get("steps"), int) else "",
              f"batch {t['batch']}" if t.get("batch") else "",
-             f"{_duration(t['wall_time_s'])} wall time" if t.get("wall_time_s") else "",
+             f"{duration(t['wall_time_s'])} wall time" if t.get("wall_time_s") else "",
              f"{t['cpu_hours']} CPU-hours" if t.get("cpu_hours") else ""]
     if any(facts):
         lines.append("- Ran: " + ", ".join(f for f in facts if f))

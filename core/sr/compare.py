@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw
 
 from core.imaging import caption_font
 from core.metrics import image_quality
@@ -214,10 +214,11 @@ def draw_caption(tile: Image.Image, y: int, label: str) -> None:
     ImageDraw.Draw(tile).text((6, y + 5), label, fill="black", font=caption_font())
 
 
-def _captioned(img: Image.Image, label: str) -> Image.Image:
-    tile = Image.new("RGB", (ZOOM_TO, ZOOM_TO + CAPTION_H), "white")
-    tile.paste(img, (0, 0))
-    draw_caption(tile, ZOOM_TO, label)
+def captioned(img: Image.Image, label: str) -> Image.Image:
+    """`img` (as RGB) with a white `CAPTION_H`-px strip below it holding `label`."""
+    tile = Image.new("RGB", (img.width, img.height + CAPTION_H), "white")
+    tile.paste(img.convert("RGB"), (0, 0))
+    draw_caption(tile, img.height, label)
     return tile
 
 
@@ -225,10 +226,7 @@ def zoom_panel(images: dict[str, Image.Image], box: tuple[int, int, int, int], z
     """Side-by-side crops of `box` from same-size images, enlarged (nearest) to `zoom_to` px and labelled."""
     tiles = []
     for label, im in images.items():
-        crop = im.crop(box).resize((zoom_to, zoom_to), Image.NEAREST)
-        tile = ImageOps.expand(crop, border=(0, 0, 0, CAPTION_H), fill="white")  # caption below the crop
-        draw_caption(tile, zoom_to, label)
-        tiles.append(tile)
+        tiles.append(captioned(im.crop(box).resize((zoom_to, zoom_to), Image.NEAREST), label))
     return tile_row(tiles)
 
 
@@ -239,6 +237,16 @@ def tile_row(tiles: list[Image.Image], gap: int = 6) -> Image.Image:
     for t in tiles:
         panel.paste(t, (x, 0))
         x += t.width + gap
+    return panel
+
+
+def tile_column(tiles: list[Image.Image], gap: int = 6) -> Image.Image:
+    """Tiles one below the other, left-aligned, `gap` px apart, on white (as wide as the widest)."""
+    panel = Image.new("RGB", (max(t.width for t in tiles), sum(t.height for t in tiles) + gap * (len(tiles) - 1)), "white")
+    y = 0
+    for t in tiles:
+        panel.paste(t, (0, y))
+        y += t.height + gap
     return panel
 
 
@@ -280,7 +288,7 @@ def zoom_view(
     if ground_truth is not None:
         crops["Ground truth"] = ground_truth.crop(box)
     overview, osize = _overview(lr, lr_box)
-    tiles = [overview] + [_captioned(im.resize((ZOOM_TO, ZOOM_TO), Image.NEAREST), k) for k, im in crops.items()]
+    tiles = [overview] + [captioned(im.resize((ZOOM_TO, ZOOM_TO), Image.NEAREST), k) for k, im in crops.items()]
     return ZoomView(tile_row(tiles), box, lr_box, lr.size, osize)
 
 

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from core.imaging import caption_font, rgb_to_y
-from core.sr.compare import CAPTION_H, ZOOM_LR, Comparison, detail_box, draw_caption, preview, tile_row
+from core.imaging import caption_font, pil_to_tensor, rgb_to_y
+from core.sr.compare import ZOOM_LR, Comparison, captioned, detail_box, preview, tile_column, tile_row
 from core.sr.upscale import Upscaler
 
 #: Channels shown per stage (the most active on the crop), and the side each map is drawn at.
@@ -34,7 +34,7 @@ class Stage:
 def stages(upscaler: Upscaler, lr: Image.Image, k: int = CHANNELS) -> list[Stage]:
     """What each stage computes on the LR image `lr` (keep it small: a zoom crop), in the paper's order."""
     net, cfg = upscaler.model, upscaler.model.config
-    y = rgb_to_y(torch.from_numpy(np.asarray(lr.convert("RGB"), dtype=np.float32) / 255).permute(2, 0, 1))
+    y = rgb_to_y(pil_to_tensor(lr.convert("RGB")))
     out: list[Stage] = []
     with torch.inference_mode():
         x = net.feature(y[None])
@@ -76,13 +76,7 @@ def stages_panel(stages_: list[Stage], side: int = MAP_SIDE) -> Image.Image:
         draw.text((6, side // 2 - 24), st.name, fill="black", font=caption_font(22))
         draw.text((6, side // 2 + 4), st.shape, fill=(70, 70, 70), font=font)
         rows.append(tile_row([label, *(_to_image(m, side) for m in st.maps)]))
-    width = max(r.width for r in rows)
-    panel = Image.new("RGB", (width, sum(r.height for r in rows) + 6 * (len(rows) - 1)), "white")
-    y = 0
-    for r in rows:
-        panel.paste(r, (0, y))
-        y += r.height + 6
-    return panel
+    return tile_column(rows)
 
 
 def first_layer_filters(upscaler: Upscaler, side: int = 48) -> Image.Image:
@@ -90,16 +84,11 @@ def first_layer_filters(upscaler: Upscaler, side: int = 48) -> Image.Image:
     w = upscaler.model.feature[0].weight.detach()[:, 0]  # (d, 5, 5)
     tiles = [_to_image(f, side) for f in w]
     per_row = 14
-    rows = [tile_row(tiles[i : i + per_row], gap=4) for i in range(0, len(tiles), per_row)]
-    panel = Image.new("RGB", (max(r.width for r in rows), sum(r.height + 4 for r in rows) - 4), "white")
-    for i, r in enumerate(rows):
-        panel.paste(r, (0, i * (side + 4)))
-    return panel
+    return tile_column([tile_row(tiles[i : i + per_row], gap=4) for i in range(0, len(tiles), per_row)], gap=4)
 
 
 def _luma(img: Image.Image) -> np.ndarray:
-    rgb = torch.from_numpy(np.asarray(img.convert("RGB"), dtype=np.float32) / 255).permute(2, 0, 1)
-    return rgb_to_y(rgb)[0].numpy() * 255
+    return rgb_to_y(pil_to_tensor(img.convert("RGB")))[0].numpy() * 255
 
 
 def difference(a: Image.Image, b: Image.Image, gain: int = GAIN) -> Image.Image:
@@ -118,14 +107,6 @@ def difference_maps(c: Comparison, gain: int = GAIN, side: int = 640) -> dict[st
     return {k: preview(v, side) for k, v in maps.items()}
 
 
-def captioned(img: Image.Image, label: str) -> Image.Image:
-    """`img` (RGB) with `label` below it, as the zoom panel captions its tiles."""
-    tile = Image.new("RGB", (img.width, img.height + CAPTION_H), "white")
-    tile.paste(img.convert("RGB"), (0, 0))
-    draw_caption(tile, img.height, label)
-    return tile
-
-
 @dataclass
 class Inside:
     """What the 'look inside' views show for one comparison: pictures, and what they mean in words."""
@@ -141,5 +122,5 @@ def look_inside(c: Comparison, lr_box: tuple[int, int, int, int] | None = None, 
     """The look-inside views of comparison `c`; the stages run on `lr_box` (default: the zoom panel's crop)."""
     box = lr_box or detail_box(c.lr, min(ZOOM_LR, c.lr.width, c.lr.height))
     maps = difference_maps(c, gain)
-    return Inside(tile_row([captioned(m.convert("RGB"), k) for k, m in maps.items()]),
+    return Inside(tile_row([captioned(m, k) for k, m in maps.items()]),
                   stages_panel(stages(c.upscaler, c.lr.crop(box))), first_layer_filters(c.upscaler), box, gain)
