@@ -38,6 +38,12 @@ limit_malloc_arenas()
 #: 1114 ms CPU / 934 ms wall spinning, 334 ms CPU / 343 ms wall sleeping (one thread: 275 / 277 ms).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+#: Gradio's queue keeps a record of its last events (10,000 by default) and, after every event, rebuilds a
+#: pandas table of all of them for its monitoring summary: a cost per request that grows with the records.
+#: Here it keeps the last 500 and refreshes the summary every 50 events (an explicit setting wins).
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "500")
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "50")
+
 
 #: Threads that one request's torch operations use while an app serves (PAPER_TO_DEMO_THREADS overrides it).
 #: One: the server runs requests side by side (Gradio's queue, Streamlit's sessions), and that is where a

@@ -36,11 +36,17 @@ def build_demo() -> gr.Blocks:
     return demo
 
 
+def suite_css() -> str:
+    """The suite's style sheet: presentation mode's, then each tab module's own `CSS` (where it defines one)."""
+    tabs = [importlib.import_module(f"demos.tabs.{task.key}") for task in tasks()]
+    return present.CSS + "".join(getattr(module, "CSS", "") for module in tabs)
+
+
 def launch(demo: gr.Blocks | None = None, **kwargs) -> gr.Blocks:
     demo = demo or build_demo()
     # server_port None: $GRADIO_SERVER_PORT, else 7860 (the next free one if taken).
     opts = dict(server_name="127.0.0.1", server_port=None, max_file_size=MAX_FILE_SIZE, show_error=True,
-                css=present.CSS, js=present.JS)
+                css=suite_css(), js=present.JS)
     serve_threads()
     demo.launch(**{**opts, **kwargs})
     return demo

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 from support import same_render
 
+from core.gan.render import to_grid
 from core.gan.task import TASK
 from core.tasks import clear_caches
 
@@ -27,14 +29,22 @@ def _conditional() -> str:
 
 def test_sample_endpoint_is_seeded_and_downloadable(client):
     arch = TASK.names()[-1]
-    grid, latents, caption = client.predict(arch, 3, "All classes", 16, 1.0, api_name="/sample")
-    again, _, _ = client.predict(arch, 3, "All classes", 16, 1.0, api_name="/sample")
-    other, _, _ = client.predict(arch, 4, "All classes", 16, 1.0, api_name="/sample")
+    grid, caption = client.predict(arch, 3, "All classes", 16, 1.0, api_name="/sample")
+    again, _ = client.predict(arch, 3, "All classes", 16, 1.0, api_name="/sample")
+    other, _ = client.predict(arch, 4, "All classes", 16, 1.0, api_name="/sample")
     a, b, c = (_pixels(p) for p in (grid, again, other))
     assert a.shape == b.shape and np.array_equal(a, b) and not np.array_equal(a, c)
-    assert Path(grid).name == "grid.png" and Path(latents).name == "latents.npy"
+    assert Path(grid).name == "grid.png"
+    # The latents, made when asked for, are the ones behind that grid: generating from them redraws it.
+    latents = client.predict(arch, 3, "All classes", 16, 1.0, api_name="/sample_latents")
+    assert Path(latents).name == "latents_seed3_n16.npy"
     z = np.load(latents, allow_pickle=False)
-    assert z.shape[0] == 16 and z.dtype == np.float32
+    assert z.shape == (16, TASK.load(arch).z_dim) and z.dtype == np.float32
+    s = TASK.load(arch)
+    redrawn = s.generate(torch.from_numpy(z), s.labels(16, 3, None))
+    assert same_render(a, np.asarray(to_grid(redrawn, nrow=8).convert("RGB")))
+    with pytest.raises(Exception, match="greater than maximum"):  # bounded as the samples are
+        client.predict(arch, 3, "All classes", 10**7, 1.0, api_name="/sample_latents")
     assert "16 samples" in caption and "seed 3" in caption
 
 
@@ -43,17 +53,15 @@ def test_a_picked_class_steers_the_conditional_model(client):
     from core.fashion.task import TASK as FASHION
 
     arch = _conditional()
-    grid, _, caption = client.predict(arch, 5, "Sneaker", 16, 1.0, api_name="/sample")
+    grid, caption = client.predict(arch, 5, "Sneaker", 16, 1.0, api_name="/sample")
     assert "Sneaker" in caption
     images = TASK.load(arch).sample(16, 5, TASK.class_index("Sneaker"))
-    from core.gan.render import to_grid
-
     assert same_render(_pixels(grid), np.asarray(to_grid(images, nrow=8).convert("RGB")))
     predicted = FASHION.load(FASHION.default()).predict_tensor(images).argmax(1)
     assert (predicted == TASK.class_index("Sneaker")).float().mean() >= 0.75
     for plain in (a for a in TASK.names() if not TASK.conditional(a)):
-        picked, _, text = client.predict(plain, 5, "Sneaker", 8, 1.0, api_name="/sample")
-        everything, _, _ = client.predict(plain, 5, "All classes", 8, 1.0, api_name="/sample")
+        picked, text = client.predict(plain, 5, "Sneaker", 8, 1.0, api_name="/sample")
+        everything, _ = client.predict(plain, 5, "All classes", 8, 1.0, api_name="/sample")
         assert same_render(_pixels(picked), _pixels(everything)) and "Sneaker" not in text
 
 

@@ -134,13 +134,17 @@ def test_gradio_upscale_endpoint(client, tmp_path, photo):
 
     path = tmp_path / "cat.png"
     photo.crop((100, 50, 260, 170)).save(path)
-    slider, zoom, summary, download = client.predict(
-        handle_file(str(path)), f"x{SCALE}", ARCH, False, api_name="/upscale"
-    )
+    args = (handle_file(str(path)), f"x{SCALE}", ARCH, False)
+    # The full-resolution PNG is made when asked for: before the answer (made again), and after it (kept).
+    first = client.predict(*args, api_name="/upscale_png")
+    slider, zoom, summary = client.predict(*args, api_name="/upscale")
+    download = client.predict(*args, api_name="/upscale_png")
     before, after = (Image.open(p) for p in slider)
     assert before.size == after.size == (160 * SCALE, 120 * SCALE) and after.format == "JPEG"  # display copies
     full = Image.open(download)
     assert full.size == (160 * SCALE, 120 * SCALE) and full.format == "PNG" and Path(download).name == "fsrcnn_x2.png"
+    exact = np.asarray(TASK.load(ARCH)(Image.open(path).convert("RGB")))
+    assert np.array_equal(np.asarray(full), exact) and np.array_equal(np.asarray(Image.open(first)), exact)
     # The display copy shows the result itself, far closer to it than bicubic is.
     assert _psnr(after, full) > 40 and _psnr(after, full) > _psnr(before, full) + 5
     assert f"x{SCALE}" in summary and "ms" in summary
@@ -155,7 +159,9 @@ def test_gradio_large_image_gets_previews_and_a_full_resolution_download(client,
 
     path = tmp_path / "big.png"
     example_photo("coffee").resize((1200, 800)).save(path)
-    slider, _, summary, download = client.predict(handle_file(str(path)), f"x{SCALE}", ARCH, False, api_name="/upscale")
+    args = (handle_file(str(path)), f"x{SCALE}", ARCH, False)
+    slider, _, summary = client.predict(*args, api_name="/upscale")
+    download = client.predict(*args, api_name="/upscale_png")
     before, after = (Image.open(p) for p in slider)
     assert before.size == after.size == (PREVIEW_SIDE, round(PREVIEW_SIDE * 2 / 3)) and after.format == "JPEG"
     assert Path(slider[1]).stat().st_size < 2_000_000
@@ -171,7 +177,9 @@ def test_gradio_upscale_errors_are_clear_and_name_no_server_path(client, tmp_pat
         client.predict(handle_file(str(bad)), f"x{SCALE}", ARCH, False, api_name="/upscale")
     ok = tmp_path / "ok.png"
     Image.new("RGB", (40, 30), "gray").save(ok)
-    assert client.predict(handle_file(str(ok)), f"x{SCALE}", ARCH, False, api_name="/upscale")[3]
+    assert "40×30 → 80×60" in client.predict(handle_file(str(ok)), f"x{SCALE}", ARCH, False, api_name="/upscale")[2]
+    with pytest.raises(Exception, match="not an image"):  # the download refuses it as the answer does
+        client.predict(handle_file(str(bad)), f"x{SCALE}", ARCH, False, api_name="/upscale_png")
     with pytest.raises(Exception) as err:  # a model picked at a scale it is not shipped at: refused by name
         client.predict(handle_file(str(ok)), "x4", "fsrcnn-s_x2", False, api_name="/upscale")
     assert "FSRCNN-s (32,5,1) x2 is not shipped at x4" in str(err.value) and "FSRCNN-s (32,5,1) x4" in str(err.value)

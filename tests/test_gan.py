@@ -112,6 +112,10 @@ def test_bad_parameters_get_clear_errors(sampler):
                         ({"n": 2, "label": 11}, "label"), ({"n": 2, "truncation": 0.0}, "Truncation")]:
         with pytest.raises(ValueError, match=msg):
             sampler.sample(**kwargs)
+    from core.gan.explore import latents_npy
+
+    with pytest.raises(ValueError, match="from 1"):  # the latents behind a sample are bounded as the sample is
+        latents_npy(sampler, 10_000, 0)
     unconditional = Sampler(MLPGenerator(), {"name": "gan"})
     with pytest.raises(ValueError, match="unconditional"):
         unconditional.sample(2, label=3)

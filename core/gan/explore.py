@@ -14,7 +14,7 @@ from safetensors import safe_open
 
 from core.fashion.data import available, load_split, to_input
 from core.gan.latent import MAX_SEED, check_seed, direction_spread, latents, truncate
-from core.gan.sample import DIRECTIONS, Sampler
+from core.gan.sample import DIRECTIONS, MAX_SAMPLES, Sampler, check_count
 
 #: How far the direction sliders reach, in standard deviations of the latents along each direction:
 #: +-2 keeps about 95 % of the latents the generator was trained on; further out the images turn to noise.
@@ -24,6 +24,7 @@ DIRECTION_STEP = 0.05
 
 def latents_npy(sampler: Sampler, n: int, seed: int, truncation: float = 1.0) -> bytes:
     """The latent vectors behind `sampler.sample(n, seed, ..., truncation)` as a .npy file (float32, no pickle)."""
+    check_count(n, MAX_SAMPLES, "samples")
     buf = io.BytesIO()
     np.save(buf, truncate(latents(n, seed, sampler.z_dim), truncation).numpy(), allow_pickle=False)
     return buf.getvalue()

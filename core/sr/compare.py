@@ -5,14 +5,13 @@ ground-truth mode the image is first downsized by `scale` (the papers' bicubic d
 both results can be scored against the original with PSNR/SSIM on Y. `previews` gives the
 display-sized copies a browser shows, `zoom_view` the zoomed detail with an overview that marks
 where the crop comes from; both are cheap whatever the image size (the full-resolution result is
-only written once, for the download, as a fast PNG: `DOWNLOAD_PNG_LEVEL`).
+only written when it is downloaded, as a fast PNG: `core.imaging.png_bytes`).
 """
 
 from __future__ import annotations
 
 import io
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,7 +19,7 @@ from functools import cached_property
 import numpy as np
 from PIL import Image, ImageDraw
 
-from core.imaging import caption_font
+from core.imaging import caption_font, png_bytes
 from core.metrics import image_quality
 from core.sr.data import bicubic_downscale, crop_to_multiple
 from core.sr.upscale import Upscaler, bicubic
@@ -29,12 +28,6 @@ from core.sr.upscale import Upscaler, bicubic
 PREVIEW_SIDE = 1600
 #: JPEG quality (4:4:4 chroma) of the before/after display copies (see `encode_preview`).
 PREVIEW_QUALITY = 95
-#: zlib level of the full-resolution PNG download: level 1 writes a 4800x3200 result about 5x faster than
-#: Pillow's default 6, for a file about 10 % larger.
-DOWNLOAD_PNG_LEVEL = 1
-#: zlib strategy of those PNGs: run-length matches only, 5-10 % faster and 5-10 % smaller than the default on
-#: the upscaled photos (measured on the examples at x2, x3, x4).
-PNG_STRATEGY = zlib.Z_RLE
 #: LR pixels per side of the zoomed crop (x2: 64 output px), each tile of the zoom panel, and the overview.
 ZOOM_LR, ZOOM_TO, OVERVIEW_SIDE = 32, 256, 256
 CAPTION_H = 30
@@ -42,6 +35,10 @@ CAPTION_H = 30
 PHASES = {"bicubic": "Bicubic", "model": "FSRCNN tiles", "previews": "Preparing previews", "png": "Writing the PNG"}
 
 Report = Callable[[float, str], None]  # (fraction done in [0, 1], phase text)
+#: Seconds between two reports of FSRCNN's progress (the last tile is always reported): each report is a message
+#: to the browser, and a 512x512 x2 upscale's 25 tiles, reported one by one, cost the server more than its
+#: previews do.
+REPORT_EVERY_S = 0.25
 
 
 @dataclass
@@ -83,12 +80,17 @@ class Comparison:
 
     def file_name(self) -> str:
         """The download's file name, e.g. `fsrcnn_x2.png`."""
-        return f"{self.upscaler.name}.png"
+        return file_name(self.upscaler)
 
     @cached_property
     def png(self) -> bytes:
         """The full-resolution FSRCNN result as PNG file bytes (the download), encoded once."""
         return png_bytes(self.fsrcnn)
+
+
+def file_name(upscaler: Upscaler) -> str:
+    """What the full-resolution result of `upscaler` is called when downloaded, e.g. `fsrcnn_x2.png`."""
+    return f"{upscaler.name}.png"
 
 
 def prepare(img: Image.Image, scale: int, ground_truth: bool) -> tuple[Image.Image, Image.Image | None]:
@@ -106,7 +108,7 @@ def compare(
     img: Image.Image, upscaler: Upscaler, ground_truth: bool = False, progress: Report | None = None
 ) -> Comparison:
     """Upscale `img` by bicubic and by `upscaler`; with `ground_truth`, downsize it first and score both.
-    `progress(fraction, phase)` hears the bicubic step and every FSRCNN tile."""
+    `progress(fraction, phase)` hears the bicubic step, FSRCNN's tiles every `REPORT_EVERY_S` and the last one."""
     report = progress or (lambda f, p: None)
     scale = upscaler.scale
     img, gt = prepare(img, scale, ground_truth)
@@ -116,8 +118,12 @@ def compare(
     bic = bicubic(img, scale)
     t1 = time.perf_counter()
 
+    last = [t1]
+
     def tile_done(i: int, n: int) -> None:
-        if i == n or i % max(1, n // 50) == 0:  # at most ~50 reports, however many tiles
+        now = time.perf_counter()
+        if i == n or now - last[0] >= REPORT_EVERY_S:
+            last[0] = now
             report(0.1 + 0.9 * i / n, f"{PHASES['model']} ({i}/{n})")
 
     sr = upscaler(img, tile_done, base=bic)
@@ -129,13 +135,6 @@ def compare(
 
 
 # ------------------------------------------------------------------ what a browser is sent
-def png_bytes(img: Image.Image) -> bytes:
-    """`img` as a fast lossless PNG (`DOWNLOAD_PNG_LEVEL`, `PNG_STRATEGY`): how full-size results are sent."""
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", compress_level=DOWNLOAD_PNG_LEVEL, compress_type=PNG_STRATEGY)
-    return buf.getvalue()
-
-
 def preview(img: Image.Image, side: int = PREVIEW_SIDE) -> Image.Image:
     """`img` itself if it fits `side`x`side`, else a copy downscaled to fit (antialiased)."""
     if max(img.size) <= side:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 import time
+import zlib
+from collections import OrderedDict
+from collections.abc import Hashable
 from pathlib import Path
 
 import gradio as gr
 from PIL import Image
 
-from core.imaging import ImageInputError, open_image
+from core.imaging import ImageInputError, open_image, png_bytes
 
 #: Downloads are written here (one folder per request); removed at exit, and folders older than an hour
 #: are pruned on the way, so a long-running Space does not fill its disk.
@@ -26,9 +30,9 @@ def _output_folder(stem: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"{stem}-", dir=OUTPUTS.name))
 
 
-def save_outputs(stem: str, items: dict[str, Image.Image | bytes], compress_level: int = 1) -> list[str]:
-    """Write one request's outputs (file name -> PIL image, saved as PNG, or bytes) into a folder of its own
-    and return their paths, in order (PNGs at zlib level 1: the fastest, a few % larger than level 6).
+def save_outputs(stem: str, items: dict[str, Image.Image | bytes]) -> list[str]:
+    """Write one request's outputs (file name -> PIL image, saved as a fast PNG by `core.imaging.png_bytes`, or
+    bytes) into a folder of its own and return their paths, in order.
 
     Images go back to Gradio as files, never as PIL objects: Gradio caches a PIL output under a path named
     by its content hash with a plain write, so two users receiving the same image at once (same seed, same
@@ -37,10 +41,7 @@ def save_outputs(stem: str, items: dict[str, Image.Image | bytes], compress_leve
     paths = []
     for name, item in items.items():
         path = folder / name
-        if isinstance(item, Image.Image):
-            item.save(path, format="PNG", compress_level=compress_level)
-        else:
-            path.write_bytes(item)
+        path.write_bytes(png_bytes(item) if isinstance(item, Image.Image) else item)
         paths.append(str(path))
     return paths
 
@@ -74,19 +75,62 @@ def image_input(**kwargs) -> gr.Image:
     return comp
 
 
+def on_demand_download(label: str, elem_id: str) -> tuple[gr.Button, gr.DownloadButton]:
+    """A download whose file is made when it is asked for, in one click (most visitors never download, and the
+    file can cost as much as the answer): (the button a visitor sees, the hidden download button it fills).
+    Wire it with `wire_download`."""
+    button = gr.Button(label, elem_id=f"{elem_id}-button")
+    return button, gr.DownloadButton(visible="hidden", elem_id=elem_id)
+
+
+def wire_download(parts: tuple[gr.Button, gr.DownloadButton], fn, inputs: list, api_name: str) -> None:
+    """`fn(*inputs)` -> a file path, run when the visible button is pressed; the file then goes to the browser
+    (a click on the hidden download button, which hands its file over). `api_name` names it for API users."""
+    button, hidden = parts
+    button.click(fn, inputs, hidden, api_name=api_name, concurrency_limit=2).success(
+        None, None, None, js=f"() => document.querySelector('#{hidden.elem_id}')?.click()")
+
+
+class RecentResults:
+    """The latest results that a later request may want (a download asked for after the answer), newest kept,
+    at most `max_bytes` of pixels in all: what is evicted is recomputed by its caller. Thread-safe."""
+
+    def __init__(self, max_bytes: int = 384 * 2**20):
+        self.max_bytes, self._items, self._lock = max_bytes, OrderedDict(), threading.Lock()
+
+    def put(self, key: Hashable, img: Image.Image) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+            self._items[key] = img
+            while len(self._items) > 1 and sum(_nbytes(v) for v in self._items.values()) > self.max_bytes:
+                self._items.popitem(last=False)
+
+    def get(self, key: Hashable) -> Image.Image | None:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+            return self._items.get(key)
+
+
+def _nbytes(img: Image.Image) -> int:
+    return img.width * img.height * len(img.getbands())
+
+
 def cached_examples(demo: gr.Blocks, rows: list[list], inputs: list, outputs: list, fn, key: str,
                     **kwargs) -> tuple[gr.Examples, dict]:
     """Examples answered from a cache (lazily: each is computed at its first use), the first of them on screen
     when the page opens: the caller builds the inputs with the first row's values (so nothing a visitor does can be
     overwritten by a late page load), and its answer is read from the same cache (the first visitor of a fresh
     server waits for it once, every later page view reads it). `key` names the cache folder: it must change when
-    what the examples answer changes (e.g. the checkpoints' sha256); Gradio's own key is the component's number.
+    what the examples answer changes (e.g. the checkpoints' sha256), and the outputs' kinds are added to it (a cache
+    written for other outputs is never read); Gradio's own key is the component's number.
     Returns the examples and the first answer's event: a visitor's own action must cancel it (`cancels=`), so that
     a first answer still being computed never lands over theirs."""
     from gradio import utils as gradio_utils
 
     ex = gr.Examples(rows, inputs=inputs, outputs=outputs, fn=fn, cache_examples=True, cache_mode="lazy", **kwargs)
-    ex.cached_folder = gradio_utils.get_cache_folder() / key
+    kinds = zlib.crc32(" ".join(type(o).__name__ for o in outputs).encode())
+    ex.cached_folder = gradio_utils.get_cache_folder() / f"{key}-{kinds:08x}"
     ex.cached_file, ex.cached_indices_file = ex.cached_folder / "log.csv", ex.cached_folder / "indices.csv"
 
     def first_answer(request: gr.Request):

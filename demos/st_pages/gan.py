@@ -1,7 +1,5 @@
 """Streamlit page: explore the latent space of GANs trained on Fashion-MNIST."""
 
-import io
-
 import streamlit as st
 
 from core.checkpoints import CheckpointError
@@ -11,6 +9,7 @@ from core.gan.render import interpolation_grid, to_gif, to_grid
 from core.gan.sample import DIRECTIONS
 from core.gan.task import ALL_CLASSES, FRAMES, SAMPLES, SECOND_SEED, TASK, TRUNCATION
 from core.gan.timeline import frame_caption, grid_image
+from core.imaging import png_bytes
 from demos.components.page import page_header
 
 archs = page_header(TASK)
@@ -53,11 +52,11 @@ try:
                          TRUNCATION.default, TRUNCATION.step, key="trunc")
         grid = to_grid(sampler.sample(n, seed, label, trunc), nrow=8)
         st.image(grid, caption=TASK.sample_caption(arch, seed, label_name, n, trunc))
-        buf = io.BytesIO()
-        grid.save(buf, format="PNG")
-        d1, d2 = st.columns(2)
-        d1.download_button("Download grid (PNG)", buf.getvalue(), f"samples_{seed}.png", "image/png")
-        d2.download_button("Download latent vectors (.npy)", explore.latents_npy(sampler, n, seed, trunc), f"latents_{seed}.npy")
+        d1, d2 = st.columns(2)  # both files are made when their button is pressed
+        d1.download_button("Download grid (PNG)", lambda: png_bytes(grid), f"samples_{seed}.png", "image/png",
+                           on_click="ignore")
+        d2.download_button("Download latent vectors (.npy)", lambda: explore.latents_npy(sampler, n, seed, trunc),
+                           f"latents_{seed}.npy", on_click="ignore")
     with interp:
         a, b, c = st.columns(3)
         seed_b = int(a.number_input("Second seed", 0, MAX_SEED, SECOND_SEED, key="seed_b"))

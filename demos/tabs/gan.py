@@ -25,7 +25,7 @@ from core.gan.sample import DIRECTIONS
 from core.gan.task import ALL_CLASSES, FRAMES, SAMPLES, SECOND_SEED, TRUNCATION, GanTask, Range
 from core.gan.timeline import frame_caption, grid_image
 from core.tasks import USER_ERRORS
-from demos.components.outputs import save_outputs
+from demos.components.outputs import on_demand_download, save_outputs, wire_download
 from demos.tabs import header
 
 
@@ -62,8 +62,8 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
                     trunc = _slider(TRUNCATION, "Truncation (lower: more typical, less varied)")
                 caption = gr.Markdown(elem_id="gan-caption")
                 grid = gr.Image(show_label=False, format="png", elem_id="gan-grid", buttons=["download", "fullscreen"])
-                # The grid downloads from its own button; this is the one file more: the latents behind it.
-                files = gr.File(label="Download the latent vectors behind the grid (.npy)", elem_id="gan-latents")
+                # The grid downloads from its own button; the latents behind it are made when asked for.
+                latents = on_demand_download("Download the latent vectors behind the grid (.npy)", "gan-latents")
             with gr.Tab("Interpolate"):
                 with gr.Row():
                     seed_b = _seed_box(SECOND_SEED, "Second seed", elem_id="gan-interp-seed-b")
@@ -136,16 +136,24 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
         return klass, task.card_markdown(arch), *sliders
 
     def run_sample(arch: str, seed: float, label: str, n: float, truncation: float):
-        """(sample grid PNG, latents .npy to download, caption)."""
+        """(sample grid PNG, caption)."""
         s = sampler(arch)
         try:
             images = s.sample(int(n), int(seed), class_of(s, label), float(truncation))
             text = task.sample_caption(arch, int(seed), label, int(n), float(truncation))
         except ValueError as e:
             raise gr.Error(str(e)) from e
-        grid_png, npy = save_outputs(f"samples-{int(seed)}", {
-            "grid.png": to_grid(images, nrow=8), "latents.npy": latents_npy(s, int(n), int(seed), float(truncation))})
-        return grid_png, npy, text
+        (grid_png,) = save_outputs(f"samples-{int(seed)}", {"grid.png": to_grid(images, nrow=8)})
+        return grid_png, text
+
+    def latents_file(arch: str, seed: float, label: str, n: float, truncation: float):
+        """The latent vectors behind the grid of these inputs, as a .npy file (they are a function of them)."""
+        s = sampler(arch)
+        try:
+            npy = latents_npy(s, int(n), int(seed), float(truncation))
+        except ValueError as e:
+            raise gr.Error(str(e)) from e
+        return save_outputs(f"latents-{int(seed)}", {f"latents_seed{int(seed)}_n{int(n)}.npy": npy})[0]
 
     def run_interpolate(arch: str, seed_a: float, seed_b: float, steps: float, mode: str, label: str):
         """(frames wrapped into rows, animated GIF path)."""
@@ -207,7 +215,7 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
         return frame_caption(t, i), save_outputs("timeline", {"frame.png": grid_image(t, i)})[0]
 
     timeline_out = [tl_note, tl_step, tl_caption, tl_frame, tl_gif]
-    sample_io = ([arch, seed, label, n, trunc], [grid, files, caption])
+    sample_io = ([arch, seed, label, n, trunc], [grid, caption])
     interp_io = ([arch, seed, seed_b, steps, mode, label], [strip, gif])
     arith_io = ([arch, sa, sb, sc, label], [*arith, *arith_caps])
     dir_io = ([arch, seed, label, *amounts], [moved, near, near_text])
@@ -228,6 +236,7 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
     redraw_all(gr.on([label.input, seed.change], lambda: None, None, None, api_name=False, trigger_mode="always_last"))
     dice.click(random_seed, None, seed, api_name=False)
     gr.on([n.release, trunc.release], run_sample, *sample_io, api_name="sample", trigger_mode="always_last")
+    wire_download(latents, latents_file, sample_io[0], api_name="sample_latents")
     gr.on([seed_b.change, steps.release, mode.change], run_interpolate, *interp_io, api_name="interpolate",
           trigger_mode="always_last")
     gr.on([sa.change, sb.change, sc.change], run_arithmetic, *arith_io, api_name="arithmetic",
@@ -239,7 +248,7 @@ def build(task: GanTask, demo: gr.Blocks) -> None:
 
     examples = task.examples()
     if examples:
-        gr.Examples([[a, c, s_] for a, c, s_ in examples], inputs=[arch, label, seed], outputs=[grid, files, caption],
+        gr.Examples([[a, c, s_] for a, c, s_ in examples], inputs=[arch, label, seed], outputs=[grid, caption],
                     fn=lambda a, c, s_: run_sample(a, s_, c, SAMPLES.default, TRUNCATION.default),
                     cache_examples=True, cache_mode="lazy", label="Examples (model, class, seed)",
                     example_labels=[task.example_label(*e) for e in examples])

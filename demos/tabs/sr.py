@@ -11,7 +11,14 @@ from core.sr import inside
 from core.sr.model import parse_scale
 from core.sr.task import UpscaleTask
 from core.tasks import USER_ERRORS
-from demos.components.outputs import cached_examples, image_input, save_outputs
+from demos.components.outputs import (
+    RecentResults,
+    cached_examples,
+    image_input,
+    on_demand_download,
+    save_outputs,
+    wire_download,
+)
 from demos.tabs import header
 
 
@@ -51,7 +58,8 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
                         "click the overview to move it.")
             zoom = gr.Image(show_label=False, type="filepath", interactive=False, elem_id="upscale-zoom")
             stats = gr.Markdown(label="Timing and quality", elem_id="upscale-stats")
-            download = gr.File(label="Download the FSRCNN result (full-resolution PNG)", elem_id="upscale-download")
+            # The PNG is written when asked for: it costs a quarter of an answer's CPU.
+            download = on_demand_download("Download the FSRCNN result (full-resolution PNG)", "upscale-download")
             with gr.Accordion("Look inside FSRCNN", open=False, elem_id="upscale-inside") as inside_box:
                 inside_note = gr.Markdown(elem_id="upscale-inside-note")
                 diff = gr.Image(show_label=False, type="filepath", interactive=False, elem_id="upscale-diff")
@@ -61,7 +69,8 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
                 gr.Markdown("**What the first layer learned**: its 5×5 filters, which the feature maps above come "
                             "from (one picture each, stretched to its own range).")
                 filters = gr.Image(show_label=False, type="filepath", interactive=False, elem_id="upscale-filters")
-    outputs = [slider, zoom, stats, download]
+    outputs = [slider, zoom, stats]
+    recent = RecentResults()  # (image, scale, model, ground truth) -> the FSRCNN result on screen, for its download
     inside_outputs = [inside_note, diff, layers, filters]
     inside_open = gr.State(False)
 
@@ -75,7 +84,8 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
         return task.load(name)
 
     def run_upscale(path: str | None, scale: str, arch: str, ground_truth: bool, progress=gr.Progress()):
-        """(before/after previews for the slider, zoom panel, summary markdown, full-resolution PNG to download)."""
+        """(before/after previews for the slider, zoom panel, summary markdown); the full-resolution result is kept
+        for `full_png`."""
         if not path:
             raise gr.Error("Please upload an image or pick an example first.")
         try:
@@ -87,11 +97,26 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
             raise gr.Error(str(e)) from e
         progress(0.85, desc=sr.PHASES["previews"])
         (bic, bic_ext), (up, up_ext) = sr.previews(c).values()
-        items = {f"bicubic_preview.{bic_ext}": bic, f"fsrcnn_preview.{up_ext}": up, "zoom.png": panel}
+        recent.put((path, scale, arch, bool(ground_truth)), c.fsrcnn)
+        before, after, zoom_path = save_outputs(
+            "upscale", {f"bicubic_preview.{bic_ext}": bic, f"fsrcnn_preview.{up_ext}": up, "zoom.png": panel})
+        return (before, after), zoom_path, c.summary()
+
+    def full_png(path: str | None, scale: str, arch: str, ground_truth: bool, progress=gr.Progress()):
+        """The full-resolution FSRCNN result of these inputs as a PNG file: the one on screen, or made again
+        (an example's cached answer, an evicted or API request)."""
+        if not path:
+            raise gr.Error("Please upload an image or pick an example first.")
+        try:
+            upscaler = loaded(scale, arch)
+            img = recent.get((path, scale, arch, bool(ground_truth)))
+            if img is None:
+                img = sr.compare(open_image(path), upscaler, ground_truth,
+                                 progress=lambda f, phase: progress(0.9 * f, desc=phase)).fsrcnn
+        except USER_ERRORS as e:
+            raise gr.Error(str(e)) from e
         progress(0.9, desc=sr.PHASES["png"])
-        items[c.file_name()] = c.png
-        before, after, zoom_path, full = save_outputs("upscale", items)
-        return (before, after), zoom_path, c.summary(), full
+        return save_outputs("download", {sr.file_name(upscaler): img})[0]
 
     def move_zoom(path: str | None, scale: str, arch: str, ground_truth: bool, evt: gr.SelectData):
         """A click on the overview re-centres the zoom there (computed from the input alone, so it is quick)."""
@@ -126,7 +151,7 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
 
     def clear_outputs():
         """A control that changes what the outputs mean clears them: no stale result stays on screen."""
-        return None, None, "", None, "", None, None, None
+        return None, None, "", "", None, None, None
 
     def show_models(scale: str, arch: str):
         """The model picker offers only what is shipped at this scale (the same model where it is); the note
@@ -164,6 +189,7 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
               cancels=[first])
     scale.change(show_models, [scale, arch], [arch, info, card], api_name=False)
     arch.change(show_model, [scale, arch], [info, card], api_name=False)
+    wire_download(download, full_png, [inp, scale, arch, gt], api_name="upscale_png")
     zoom.select(move_zoom, [inp, scale, arch, gt], zoom, api_name=False, show_progress="minimal")
     demo.load(show_models, [scale, arch], [arch, info, card], api_name=False, queue=False)  # at once: no wait
 
