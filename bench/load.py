@@ -6,7 +6,8 @@ Requests cycle through: upscale a 512x512 photo x2, classify a photo, sample 64 
 throughput, p50/p95/p99 latency per kind, errors, and the server's resident memory before and after; then the
 server's own CPU time per request of each kind (read from /proc, so the clients' work is not counted; the mean
 of `--cpu-requests` sequential requests) beside the CPU time of the same core call made in this process with
-the server's thread setting (`demos.REQUEST_THREADS`).
+the server's thread setting (`demos.REQUEST_THREADS`), and Gradio's own floor: the server CPU of a request to
+the smallest Gradio app that answers with a ready PNG file (`FLOOR_APP`).
 Traffic goes to 127.0.0.1 only; the run is bounded by `--requests` and `--timeout`.
 """
 
@@ -65,6 +66,41 @@ def wait_ready(url: str, timeout: float = 120) -> None:
         except OSError:
             time.sleep(0.2)
     raise TimeoutError(url)
+
+
+#: The smallest Gradio server that answers as the suite's endpoints do (queued, a PNG file out): what a request
+#: costs a Gradio server on this machine before any work of ours.
+FLOOR_APP = """
+import sys, tempfile
+import gradio as gr
+from PIL import Image
+png = tempfile.mkdtemp() + "/grid.png"
+Image.new("L", (242, 242), 128).save(png)
+with gr.Blocks() as demo:
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    seed, caption, grid = gr.Number(), gr.Markdown(), gr.Image(format="png")
+    gr.Button().click(lambda s: (png, f"seed {s}"), seed, [grid, caption], api_name="image")
+demo.launch(server_name="127.0.0.1", server_port=int(sys.argv[1]), quiet=True)
+"""
+
+
+def gradio_floor_ms(port: int, n: int) -> float:
+    """Server CPU milliseconds per request of `FLOOR_APP` (mean of `n` sequential requests, after a warm-up)."""
+    from gradio_client import Client
+
+    server = subprocess.Popen([sys.executable, "-c", FLOOR_APP, str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/")
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        client.predict(0, api_name="/image")
+        t = cpu_s(server.pid)
+        for i in range(n):
+            client.predict(i + 1, api_name="/image")
+        return (cpu_s(server.pid) - t) / n * 1000
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 def describe(e: BaseException) -> str:
@@ -183,9 +219,14 @@ def main() -> None:
             kinds[2]: core_cpu_ms(lambda: gen.sample(64, next(seeds)), args.cpu_requests)}
     print(f"\nserver CPU per request ({args.cpu_requests} sequential requests of each kind; torch threads {threads}), "
           f"beside the core call in-process; the mixed run above: {mixed_cpu / max(done, 1) * 1000:.0f} ms a request\n")
-    print("| request | server CPU (ms) | core call CPU (ms) | ratio |\n|---|---|---|---|")
+    print("| request | server CPU (ms) | core call CPU (ms) | ratio | server CPU beyond the core call (ms) |\n"
+          "|---|---|---|---|---|")
     for kind in kinds:
-        print(f"| {kind} | {server_cpu[kind]:.0f} | {core[kind]:.0f} | {server_cpu[kind] / core[kind]:.1f}× |")
+        print(f"| {kind} | {server_cpu[kind]:.0f} | {core[kind]:.0f} | {server_cpu[kind] / core[kind]:.1f}× | "
+              f"{server_cpu[kind] - core[kind]:.0f} |")
+    floor = gradio_floor_ms(args.port + 1, args.cpu_requests * 2)
+    print(f"\nGradio's own floor on this machine: {floor:.0f} ms of server CPU a request (a queued endpoint that returns "
+          "a ready PNG file and a caption, `FLOOR_APP`)")
 
 
 if __name__ == "__main__":
