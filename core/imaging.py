@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
 #: Largest image (in pixels, width x height) that `open_image` accepts by default: 40 megapixels,
 #: e.g. 8000 x 5000. Larger images, and files that only *claim* to be larger (decompression bombs),
@@ -184,3 +184,62 @@ def caption_font(size: int = CAPTION_PX):
     from PIL import ImageFont
 
     return ImageFont.load_default(size=size)
+
+
+#: Height (px) of the white strip under a `captioned` picture: one line of `caption_font()` with a margin.
+CAPTION_H = 30
+
+
+def draw_caption(tile: Image.Image, y: int, label: str) -> None:
+    """Write `label` into the `CAPTION_H`-px white strip of `tile` that starts at row `y`, in the readable font."""
+    ImageDraw.Draw(tile).text((6, y + 5), label, fill="black", font=caption_font())
+
+
+def captioned(img: Image.Image, label: str) -> Image.Image:
+    """`img` (as RGB) with a white `CAPTION_H`-px strip below it holding `label`."""
+    tile = Image.new("RGB", (img.width, img.height + CAPTION_H), "white")
+    tile.paste(img.convert("RGB"), (0, 0))
+    draw_caption(tile, img.height, label)
+    return tile
+
+
+def text_tile(lines: list[str], width: int, height: int) -> Image.Image:
+    """A white `width` x `height` tile holding `lines`, vertically centred: the first as a heading (22 px, black),
+    the others at `CAPTION_PX` in grey. (A label beside a row of pictures.)"""
+    tile = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(tile)
+    y = (height - 28 - 24 * (len(lines) - 1)) // 2
+    for i, line in enumerate(lines):
+        draw.text((6, y), line, fill="black" if i == 0 else (70, 70, 70), font=caption_font(22 if i == 0 else CAPTION_PX))
+        y += 28 if i == 0 else 24
+    return tile
+
+
+def tile_row(tiles: list[Image.Image], gap: int = 6) -> Image.Image:
+    """Tiles side by side, top-aligned, `gap` px apart, on white (as tall as the tallest)."""
+    panel = Image.new("RGB", (sum(t.width for t in tiles) + gap * (len(tiles) - 1), max(t.height for t in tiles)), "white")
+    x = 0
+    for t in tiles:
+        panel.paste(t, (x, 0))
+        x += t.width + gap
+    return panel
+
+
+def tile_column(tiles: list[Image.Image], gap: int = 6) -> Image.Image:
+    """Tiles one below the other, left-aligned, `gap` px apart, on white (as wide as the widest)."""
+    panel = Image.new("RGB", (max(t.width for t in tiles), sum(t.height for t in tiles) + gap * (len(tiles) - 1)), "white")
+    y = 0
+    for t in tiles:
+        panel.paste(t, (0, y))
+        y += t.height + gap
+    return panel
+
+
+def map_image(m: torch.Tensor, side: int) -> Image.Image:
+    """One (h, w) feature map or filter as an RGB picture: contrast-stretched to its own range (black: its
+    lowest value, white: its highest), enlarged (nearest neighbour) to `side` px on its longer side."""
+    lo, hi = float(m.min()), float(m.max())
+    a = ((m.detach().float() - lo) / (hi - lo if hi > lo else 1.0) * 255).round().byte().cpu().numpy()
+    img = Image.fromarray(a, "L")
+    k = side / max(img.size)
+    return img.resize((max(1, round(img.width * k)), max(1, round(img.height * k))), Image.NEAREST).convert("RGB")

@@ -19,7 +19,7 @@ from functools import cached_property
 import numpy as np
 from PIL import Image, ImageDraw
 
-from core.imaging import caption_font, png_bytes
+from core.imaging import CAPTION_H, captioned, draw_caption, png_bytes, tile_row
 from core.metrics import image_quality
 from core.sr.data import bicubic_downscale, crop_to_multiple
 from core.sr.upscale import Upscaler, bicubic
@@ -30,7 +30,6 @@ PREVIEW_SIDE = 1600
 PREVIEW_QUALITY = 95
 #: LR pixels per side of the zoomed crop (x2: 64 output px), each tile of the zoom panel, and the overview.
 ZOOM_LR, ZOOM_TO, OVERVIEW_SIDE = 32, 256, 256
-CAPTION_H = 30
 #: Phases of one upscale, in order, as the progress bars name them.
 PHASES = {"bicubic": "Bicubic", "model": "FSRCNN tiles", "previews": "Preparing previews", "png": "Writing the PNG"}
 
@@ -208,45 +207,12 @@ def overview_lr_point(lr_size: tuple[int, int], x: float, y: float) -> tuple[int
     return min(int(x * lr_size[0] / ow), lr_size[0] - 1), min(int(y * lr_size[1] / oh), lr_size[1] - 1)
 
 
-def draw_caption(tile: Image.Image, y: int, label: str) -> None:
-    """Write `label` into the `CAPTION_H`-px white strip of `tile` that starts at row `y`, in the readable font."""
-    ImageDraw.Draw(tile).text((6, y + 5), label, fill="black", font=caption_font())
-
-
-def captioned(img: Image.Image, label: str) -> Image.Image:
-    """`img` (as RGB) with a white `CAPTION_H`-px strip below it holding `label`."""
-    tile = Image.new("RGB", (img.width, img.height + CAPTION_H), "white")
-    tile.paste(img.convert("RGB"), (0, 0))
-    draw_caption(tile, img.height, label)
-    return tile
-
-
 def zoom_panel(images: dict[str, Image.Image], box: tuple[int, int, int, int], zoom_to: int = ZOOM_TO) -> Image.Image:
     """Side-by-side crops of `box` from same-size images, enlarged (nearest) to `zoom_to` px and labelled."""
     tiles = []
     for label, im in images.items():
         tiles.append(captioned(im.crop(box).resize((zoom_to, zoom_to), Image.NEAREST), label))
     return tile_row(tiles)
-
-
-def tile_row(tiles: list[Image.Image], gap: int = 6) -> Image.Image:
-    """Tiles side by side, top-aligned, `gap` px apart, on white (as tall as the tallest)."""
-    panel = Image.new("RGB", (sum(t.width for t in tiles) + gap * (len(tiles) - 1), max(t.height for t in tiles)), "white")
-    x = 0
-    for t in tiles:
-        panel.paste(t, (x, 0))
-        x += t.width + gap
-    return panel
-
-
-def tile_column(tiles: list[Image.Image], gap: int = 6) -> Image.Image:
-    """Tiles one below the other, left-aligned, `gap` px apart, on white (as wide as the widest)."""
-    panel = Image.new("RGB", (max(t.width for t in tiles), sum(t.height for t in tiles) + gap * (len(tiles) - 1)), "white")
-    y = 0
-    for t in tiles:
-        panel.paste(t, (0, y))
-        y += t.height + gap
-    return panel
 
 
 def _overview(lr: Image.Image, lr_box: tuple[int, int, int, int]) -> tuple[Image.Image, tuple[int, int]]:

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image
 
-from core.imaging import caption_font, pil_to_tensor, rgb_to_y
-from core.sr.compare import ZOOM_LR, Comparison, captioned, detail_box, preview, tile_column, tile_row
+from core.imaging import captioned, map_image, pil_to_tensor, rgb_to_y, text_tile, tile_column, tile_row
+from core.sr.compare import ZOOM_LR, Comparison, detail_box, preview
 from core.sr.upscale import Upscaler
 
 #: Channels shown per stage (the most active on the crop), and the side each map is drawn at.
@@ -57,32 +57,18 @@ def _most_active(maps: torch.Tensor, k: int) -> torch.Tensor:
     return maps[spread.argsort(descending=True)[:k]]
 
 
-def _to_image(m: torch.Tensor, side: int) -> Image.Image:
-    """One map, contrast-stretched to its own range, enlarged (nearest) to `side` px on its longer side."""
-    lo, hi = float(m.min()), float(m.max())
-    a = ((m - lo) / (hi - lo if hi > lo else 1.0) * 255).round().byte().numpy()
-    img = Image.fromarray(a, "L")
-    k = side / max(img.size)
-    return img.resize((max(1, round(img.width * k)), max(1, round(img.height * k))), Image.NEAREST).convert("RGB")
-
-
 def stages_panel(stages_: list[Stage], side: int = MAP_SIDE) -> Image.Image:
     """One row per stage: its name and shape, then its maps (each stretched to its own range)."""
-    font = caption_font()
     rows = []
     for st in stages_:
-        label = Image.new("RGB", (300, side), "white")
-        draw = ImageDraw.Draw(label)
-        draw.text((6, side // 2 - 24), st.name, fill="black", font=caption_font(22))
-        draw.text((6, side // 2 + 4), st.shape, fill=(70, 70, 70), font=font)
-        rows.append(tile_row([label, *(_to_image(m, side) for m in st.maps)]))
+        rows.append(tile_row([text_tile([st.name, st.shape], 300, side), *(map_image(m, side) for m in st.maps)]))
     return tile_column(rows)
 
 
 def first_layer_filters(upscaler: Upscaler, side: int = 48) -> Image.Image:
     """The d learned 5×5 filters of the feature-extraction layer, each stretched to its own range, 14 a row."""
     w = upscaler.model.feature[0].weight.detach()[:, 0]  # (d, 5, 5)
-    tiles = [_to_image(f, side) for f in w]
+    tiles = [map_image(f, side) for f in w]
     per_row = 14
     return tile_column([tile_row(tiles[i : i + per_row], gap=4) for i in range(0, len(tiles), per_row)], gap=4)
 
