@@ -11,7 +11,7 @@ import gradio as gr
 
 from core.tasks import suite_intro, tasks
 from demos import serve_threads
-from demos.components import present
+from demos.components import outputs, present
 from demos.components.outputs import OUTPUT_MAX_AGE_S
 
 #: Gradio refuses uploads over this size before our code sees them.
@@ -37,9 +37,10 @@ def build_demo() -> gr.Blocks:
 
 
 def suite_css() -> str:
-    """The suite's style sheet: presentation mode's, then each tab module's own `CSS` (where it defines one)."""
+    """The suite's style sheet: the output pictures', presentation mode's, then each tab module's own `CSS` (where
+    it defines one)."""
     tabs = [importlib.import_module(f"demos.tabs.{task.key}") for task in tasks()]
-    return present.CSS + "".join(getattr(module, "CSS", "") for module in tabs)
+    return outputs.CSS + present.CSS + "".join(getattr(module, "CSS", "") for module in tabs)
 
 
 def launch(demo: gr.Blocks | None = None, **kwargs) -> gr.Blocks:

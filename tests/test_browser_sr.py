@@ -198,3 +198,33 @@ def test_look_inside_opens_on_the_result_on_screen_and_follows_ground_truth_mode
     screenshot(page, "upscale_look_inside", readme=True)
     page.get_by_label("Compare with ground truth (downsize my image first, then score)").uncheck()
     page.locator("#upscale-inside").get_by_text("Look inside FSRCNN").click()  # closed again for the next test
+
+
+def _covered_by_toolbar(page, elem: str) -> bool:
+    """Does the picture's toolbar (fullscreen, download, share) lie over the picture itself?"""
+    return page.evaluate("""(id) => {
+        const t = document.querySelector(`#${id} .top-panel`).getBoundingClientRect();
+        const i = document.querySelector(`#${id} img`).getBoundingClientRect();
+        return t.bottom > i.top && t.top < i.bottom && t.left < i.right && t.right > i.left; }""", elem)
+
+
+def test_the_zoom_panel_is_not_covered_by_its_toolbar_and_fullscreen_enlarges_it(page):
+    """#29 defects 4 and 'fullscreen': the toolbar covered the panel's last tile, and fullscreen left the picture at
+    its own size (57 % of a 1280x720 screen) on a dark background."""
+    page.reload()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    try:
+        natural = _natural_size(page, "#upscale-zoom img")
+        assert not _covered_by_toolbar(page, "upscale-zoom")
+        page.locator("#upscale-zoom").hover()
+        page.locator("#upscale-zoom").get_by_role("button", name="Fullscreen").click()
+        page.locator("#upscale-zoom.fullscreen").wait_for()
+        time.sleep(0.5)  # the enlarging transition
+        drawn = page.evaluate("""() => { const i = document.querySelector('#upscale-zoom img');
+            const r = i.getBoundingClientRect(), k = Math.min(r.width / i.naturalWidth, r.height / i.naturalHeight);
+            return [i.naturalWidth * k, i.naturalHeight * k]; }""")
+        screenshot(page, "upscale_zoom_fullscreen", full_page=False)
+        assert drawn[0] >= 0.95 * 1280 or drawn[1] >= 0.9 * 720, (drawn, natural)
+        page.keyboard.press("Escape")
+    finally:
+        page.set_viewport_size({"width": 1440, "height": 900})

@@ -22,6 +22,21 @@ OUTPUTS = tempfile.TemporaryDirectory(prefix="paper-to-demo-outputs-")
 OUTPUT_MAX_AGE_S = 3600
 
 
+#: How every output picture of the suite behaves (collected by `demos.gradio_app.suite_css`):
+#: - its toolbar (fullscreen, download, share) sits in a row of its own above the picture, never over its
+#:   top-right corner (where the zoom panel's last tile, the last interpolation frame and the GIFs are);
+#: - fullscreen enlarges the picture itself to fit the screen (Gradio's own rule only ever shrinks it), and the
+#:   generated Fashion-MNIST pictures stay sharp when enlarged.
+CSS = """
+.image-container:has(> .icon-button-wrapper.top-panel) { display: flex; flex-direction: column; }
+.block:not(.fullscreen) .image-container > .icon-button-wrapper.top-panel {
+  position: static; align-self: flex-end; margin: 0 0 4px 0;
+}
+.block.fullscreen .image-container img { object-fit: contain !important; width: 100%; height: 100%; }
+.block.fullscreen[id^="gan-"] img { image-rendering: pixelated; }
+"""
+
+
 def _output_folder(stem: str) -> Path:
     now = time.time()
     for old in Path(OUTPUTS.name).iterdir():
