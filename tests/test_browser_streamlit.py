@@ -25,7 +25,7 @@ def test_the_upscale_page_offers_only_what_is_shipped_and_no_developer_toolbar(p
     _open(page, SR.tab)
     page.get_by_role("heading", name=SR.heading).wait_for(timeout=60_000)
     assert page.get_by_role("button", name="Deploy").count() == 0  # toolbarMode = "viewer"
-    page.get_by_text("Bicubic (", exact=False).first.wait_for(timeout=120_000)  # the example's result is shown
+    page.get_by_text("Bicubic ◀ ▶", exact=False).first.wait_for(timeout=120_000)  # the example's result is shown
     gt = page.get_by_test_id("stCheckbox").filter(has_text="Compare with ground truth").first
     assert gt.inner_text().strip().startswith("Compare with ground truth")
     assert gt.locator("p").first.evaluate("(el) => el.scrollWidth <= el.clientWidth + 1")  # not cut off
@@ -34,6 +34,28 @@ def test_the_upscale_page_offers_only_what_is_shipped_and_no_developer_toolbar(p
     assert options == [SR.label(n) for n in SR.names(scale=2)]  # x2: only the x2 checkpoints, never another scale's
     page.keyboard.press("Escape")
     screenshot(page, "streamlit_upscale", full_page=False)
+
+
+def test_the_upscale_page_compares_in_a_before_after_slider_that_follows_a_drag(page):
+    """#29 defect 12: the Streamlit page showed bicubic and FSRCNN as two small pictures side by side."""
+    _open(page, SR.tab)
+    after = page.locator(".ba img.after").first
+    after.wait_for(timeout=120_000)
+    imgs = page.locator(".ba img")  # (inside the component's shadow root, which Playwright's locators enter)
+    for i in range(2):
+        imgs.nth(i).evaluate("(el) => el.decode()")
+    sizes = imgs.evaluate_all("(els) => els.map(i => [i.naturalWidth, i.naturalHeight])")
+    assert sizes[0] == sizes[1] and sizes[0][0] >= 800  # the same picture twice, at display size
+    box = page.locator(".ba .frame").first.bounding_box()
+    assert box["width"] >= 600  # the comparison takes the column, not half of it
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.5, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.2, y, steps=8)  # drag the line to the left: more of FSRCNN shows
+    page.mouse.up()
+    clip = after.evaluate("(el) => el.style.clipPath")
+    assert clip.startswith("inset(0px 0px 0px 2") or clip.startswith("inset(0 0 0 2"), clip
+    screenshot(page, "streamlit_upscale_slider", full_page=False)
 
 
 def test_the_classify_page_shows_the_true_class_in_full(page):
@@ -45,6 +67,40 @@ def test_the_classify_page_shows_the_true_class_in_full(page):
     # The confusion matrix is drawn (a vector figure whose cells carry the counts as text).
     page.locator("svg").filter(has_text="Ankle boot").first.wait_for(timeout=60_000)
     screenshot(page, "streamlit_classify", full_page=False)
+
+
+def _ink(canvas) -> int:
+    """How many pixels of the sketchpad are not white."""
+    return canvas.evaluate("""(c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 0; i < d.length; i += 4) n += d[i] < 200; return n; }""")
+
+
+def _stroke(page, canvas, x0: float, x1: float, y: float) -> None:
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * x0, box["y"] + box["height"] * y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * x1, box["y"] + box["height"] * y, steps=10)
+    page.mouse.up()
+
+
+def test_the_sketchpad_draws_clears_and_draws_again_with_a_clear_button_in_the_page_style(page):
+    """#29 defect 12: the Streamlit sketchpad's Clear was the browser's bare button."""
+    _open(page, FASHION.tab)
+    page.get_by_test_id("stRadio").get_by_text("Draw", exact=True).click()
+    canvas = page.locator(".pad canvas").first
+    canvas.wait_for(timeout=60_000)
+    _stroke(page, canvas, 0.3, 0.7, 0.5)
+    assert _ink(canvas) > 100
+    clear = page.locator(".pad button").first
+    style = clear.evaluate("""(b) => { const s = getComputedStyle(b); return [s.borderTopLeftRadius, s.borderTopWidth,
+        s.paddingLeft, b.getBoundingClientRect().height, s.cursor]; }""")
+    assert style[0] != "0px" and style[1] == "1px" and float(style[2][:-2]) >= 8 and style[3] >= 36 and style[4] == "pointer"
+    clear.click()
+    assert _ink(canvas) == 0
+    _stroke(page, canvas, 0.5, 0.5001, 0.2)  # a dot, then a line: drawing works again after Clear
+    _stroke(page, canvas, 0.2, 0.8, 0.6)
+    assert _ink(canvas) > 100
+    screenshot(page, "streamlit_sketchpad", full_page=False)
 
 
 def test_the_gan_page_turns_the_class_control_off_for_the_unconditional_gan(page):

@@ -20,7 +20,13 @@ _component = st.components.v2.component(
     css="""
     .pad canvas { width: 100%; max-width: 280px; height: auto; aspect-ratio: 1; border: 1px solid
                   var(--st-border-color, #ccc); border-radius: 6px; background: #fff; touch-action: none; cursor: crosshair; }
-    .pad span { font-size: 0.8rem; opacity: 0.7; }""",
+    .pad span { font-size: 0.8rem; opacity: 0.7; }
+    /* Clear looks like the page's own secondary buttons (the theme's colours, light or dark). */
+    .pad button { font: inherit; font-family: var(--st-font, inherit); color: var(--st-text-color, inherit);
+                  background: var(--st-background-color, #fff); border: 1px solid var(--st-border-color, #ccc);
+                  border-radius: var(--st-button-radius, 0.5rem); padding: 0.25rem 0.75rem; margin-top: 0.5rem;
+                  min-height: 2.5rem; cursor: pointer; }
+    .pad button:hover { border-color: var(--st-primary-color, #ff4b4b); color: var(--st-primary-color, #ff4b4b); }""",
     js="""
     export default function({ parentElement, data, setStateValue }) {
       const canvas = parentElement.querySelector("canvas");

@@ -8,6 +8,7 @@ from core.sr import compare as sr
 from core.sr import inside
 from core.sr.task import TASK
 from core.tasks import USER_ERRORS
+from demos.components.before_after import before_after
 from demos.components.page import page_header, uploaded_image
 
 page_header(TASK)
@@ -54,7 +55,7 @@ try:
         bar = st.progress(0.0, text=sr.PHASES["bicubic"])
         c = example_comparison(example, arch, ground_truth, str((TASK.entry(arch).card or {}).get("sha256")))
     bar.progress(0.95, text=sr.PHASES["previews"])
-    before, after = sr.preview(c.bicubic), sr.preview(c.fsrcnn)
+    shown = sr.previews(c)  # the display copies Gradio's slider gets too
     bar.empty()
 except USER_ERRORS as e:
     st.error(str(e))
@@ -81,9 +82,9 @@ def full_png() -> bytes:
 
 
 with right:
-    a, b = st.columns(2)
-    a.image(before, caption=f"Bicubic ({c.seconds['bicubic'] * 1000:.0f} ms)", width="stretch")
-    b.image(after, caption=f"{c.model} ({c.seconds['model'] * 1000:.0f} ms)", width="stretch")
+    before_after(shown["bicubic"], shown["model"], ("Bicubic", c.model), key="before_after")
+    st.caption(f"Bicubic ◀ ▶ {c.model}: drag the line (or use the control below it) to compare; bicubic took "
+               f"{c.seconds['bicubic'] * 1000:.0f} ms, {c.model} {c.seconds['model'] * 1000:.0f} ms.")
     zoom(c)
     st.markdown(c.summary())
     st.download_button("Download the FSRCNN result (full-resolution PNG)", full_png, c.file_name(), "image/png",
