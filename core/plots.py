@@ -74,3 +74,35 @@ def confusion_matrix_svg(matrix: Sequence[Sequence[int]], classes: Sequence[str]
     # Fixed width/height in pt -> fill the container, keeping the aspect ratio (the viewBox stays).
     svg = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 width="100%"', svg, count=1)
     return svg.replace("<svg", '<svg role="img" aria-label="Confusion matrix" style="width: 100%; height: auto"', 1)
+
+
+#: Training-curve figure: the width in inches of one panel and the height of the figure (shown 600-900 px wide).
+CURVE_PANEL_W, CURVE_H = 5.0, 3.4
+
+
+def training_curves_figure(panels: dict[str, dict[str, dict[str, Sequence[float]]]], title: str = "") -> Figure:
+    """Curves against the training step, one panel per entry of `panels`: {panel title: {legend label:
+    {"steps": [...], "values": [...]}}}, panels side by side."""
+    from matplotlib.figure import Figure  # on first use, as in confusion_matrix_figure
+
+    fig = Figure(figsize=(CURVE_PANEL_W * len(panels), CURVE_H), dpi=100)
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (name, curves) in zip(axes, panels.items(), strict=True):
+        for label, c in curves.items():
+            ax.plot(c["steps"], c["values"], label=label, linewidth=1.4)
+        ax.set_title(name, fontsize=TITLE_FONT)
+        ax.set_xlabel("training step", fontsize=TICK_FONT)
+        ax.tick_params(labelsize=TICK_FONT - 2)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=TICK_FONT - 2)
+    if title:
+        fig.suptitle(title, fontsize=TITLE_FONT)
+    fig.tight_layout()
+    return fig
+
+
+def figure_png(fig: Figure, dpi: int = 100) -> bytes:
+    """A figure as PNG bytes (for an app's image or a file)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()

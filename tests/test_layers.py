@@ -19,10 +19,11 @@ LAYERS = {
     "core/checkpoints.py": 2,
     "core/imaging.py": 3, "core/metrics.py": 3, "core/plots.py": 3, "core/training.py": 3, "core/examples.py": 3,
     "core/sr/data.py": 3, "core/fashion/data.py": 3, "core/gan/latent.py": 3, "core/gan/augment.py": 3,
+    "core/gan/curves.py": 3,
     "core/sr/upscale.py": 4, "core/sr/compare.py": 4, "core/sr/evaluate.py": 4, "core/sr/inside.py": 4,
     "core/fashion/predict.py": 4, "core/fashion/evaluate.py": 4, "core/fashion/inside.py": 4,
     "core/gan/render.py": 4, "core/gan/sample.py": 4, "core/gan/explore.py": 4, "core/gan/timeline.py": 4,
-    "core/gan/evaluate.py": 4,
+    "core/gan/evaluate.py": 4, "core/gan/project.py": 4,
     "core/tasks.py": 5, "core/sr/task.py": 5, "core/fashion/task.py": 5, "core/gan/task.py": 5,
 }
 #: Package markers: they re-export nothing, so they import nothing of core.

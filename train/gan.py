@@ -27,6 +27,7 @@ from core import checkpoints
 from core.fashion.data import load_split, to_input
 from core.fashion.task import TASK as FASHION
 from core.gan.augment import POLICIES, diff_augment
+from core.gan.curves import last_step, summarise
 from core.gan.evaluate import evaluate_generator
 from core.gan.explore import BANK, direction_ranges
 from core.gan.models import DISCRIMINATORS
@@ -34,7 +35,7 @@ from core.gan.sample import DIRECTIONS, Sampler, open_generator
 from core.gan.task import TASK
 from core.gan.timeline import TIMELINE_SAMPLES, TIMELINE_SEED, Timeline, record_frame, timeline_file, timeline_inputs
 from core.registry import build_model
-from core.training import LoopConfig, TrainLoop, ema_update
+from core.training import LOG_FILE, LoopConfig, TrainLoop, ema_update
 from train import common
 
 TIMELINE_FILE = "timeline.safetensors"  # in the run folder: every recorded frame
@@ -196,6 +197,7 @@ def export(args: argparse.Namespace, loop: TrainLoop, loss_kind: str, recipe: di
         card["timeline"] = {"file": timeline_file(out).name, "frames": len(shipped), "steps": shipped.steps,
                             "samples": TIMELINE_SAMPLES, "seed": TIMELINE_SEED}
     card["latent_directions"] = latent_directions(served)
+    card["curves"] = summarise(loop.run_dir / LOG_FILE)  # the apps draw them; the Space ships no runs
     checkpoints.save_checkpoint(served, out, card)
     if not args.no_eval:
         argv = ["evaluate", str(out), "--n", str(args.eval_n), "--write-card"]
@@ -215,6 +217,20 @@ def describe(args: argparse.Namespace) -> None:
     card = {**sampler.card, "latent_directions": latent_directions(sampler.g)}
     checkpoints.write_card(args.checkpoint, card)
     print(f"{args.checkpoint}: latent_directions {card['latent_directions']}")
+
+
+def write_curves(args: argparse.Namespace) -> None:
+    """`curves CHECKPOINT --log RUN/log.csv`: write the card's training curves from the log of the run that made it
+    (export does this for new generators); the log must end at the card's last step."""
+    card = checkpoints.read_card(args.checkpoint)
+    curves = summarise(args.log)
+    steps = card.get("training", {}).get("steps")
+    if steps is not None and last_step(curves) != steps:
+        raise SystemExit(f"{args.log} ends at step {last_step(curves):,}, but {args.checkpoint} was trained for "
+                         f"{steps:,} steps: it is the log of another run.")
+    checkpoints.write_card(args.checkpoint, {**card, "curves": curves})
+    print(f"{args.checkpoint}: curves of {', '.join(curves['series'])}, each logged value averaged over "
+          f"{curves['window']} logged steps")
 
 
 def write_bank(args: argparse.Namespace) -> None:
@@ -295,6 +311,10 @@ def main(argv: list[str] | None = None) -> None:
     d = sub.add_parser("describe", help="write what the explorer needs (latent_directions) into a card")
     d.add_argument("checkpoint", type=Path)
     d.set_defaults(func=describe)
+    c = sub.add_parser("curves", help="write the training curves of a run's log.csv into a card (the apps draw them)")
+    c.add_argument("checkpoint", type=Path)
+    c.add_argument("--log", type=Path, required=True, help="the log.csv of the run that made the checkpoint")
+    c.set_defaults(func=write_curves)
     b = sub.add_parser("bank", help="write the training images the memorisation check ships with (no dataset needed)")
     common.add_data_flags(b)
     b.add_argument("--per-class", type=int, default=1000, help="images of each class (default 1000: 10,000 in all)")

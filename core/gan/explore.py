@@ -43,11 +43,16 @@ def arithmetic_captions(seed_a: int, seed_b: int, seed_c: int) -> list[str]:
     return [f"A (seed {seed_a})", f"B (seed {seed_b})", f"C (seed {seed_c})", "A − B + C"]
 
 
+def move_latent(sampler: Sampler, z: torch.Tensor, amounts: list[float], y: torch.Tensor | None = None) -> torch.Tensor:
+    """The image of latent `z` (1, z_dim) [class `y` (1,)] moved by `amounts[i]` along principal direction i:
+    (1, 1, 28, 28)."""
+    d = sampler.directions[: len(amounts)]
+    return sampler.generate(z + (torch.tensor(amounts, dtype=torch.float32)[:, None] * d).sum(0), y)
+
+
 def move_along_directions(sampler: Sampler, seed: int, amounts: list[float], label: int | None = None) -> torch.Tensor:
     """seed's first image after moving its latent by `amounts[i]` along principal direction i: (1, 1, 28, 28)."""
-    d = sampler.directions[: len(amounts)]
-    z = latents(1, seed, sampler.z_dim) + (torch.tensor(amounts, dtype=torch.float32)[:, None] * d).sum(0)
-    return sampler.generate(z, sampler.labels(1, seed, label))
+    return move_latent(sampler, latents(1, seed, sampler.z_dim), amounts, sampler.labels(1, seed, label))
 
 
 #: The direction strips: each direction walked from -reach to +reach in STRIP_STEPS images, for STRIP_SEEDS seeds

@@ -8,9 +8,11 @@ from typing import Any
 
 from core import checkpoints
 from core.fashion.data import CLASSES
+from core.gan.curves import panels
 from core.gan.explore import direction_ranges
 from core.gan.sample import Sampler, open_generator
 from core.gan.timeline import Timeline
+from core.plots import training_curves_figure
 from core.tasks import Entry, Paper, Task, Variant
 
 ALL_CLASSES = "All classes"
@@ -140,6 +142,29 @@ class GanTask(Task):
                     "one. Every generator trained from now on carries one.")
         return (f"The same {t.frames.shape[1]} seeded samples, drawn at {len(t)} points of {self.title(name)}'s "
                 f"training (steps {t.steps[0]:,} to {t.steps[-1]:,}).")
+
+    def curves(self, name: str) -> dict | None:
+        """The training curves shipped in a generator's card (core.gan.curves), or None where it has none."""
+        try:
+            return (self.entry(name).card or {}).get("curves") or None
+        except ValueError:
+            return None
+
+    def curves_figure(self, name: str):
+        """A matplotlib Figure of the generator's training curves, or None where its card has none."""
+        c = self.curves(name)
+        return None if c is None else training_curves_figure(panels(c), f"{self.title(name)}: training curves")
+
+    def curves_note(self, name: str) -> str:
+        """What the training-curves view shows for a model, in words."""
+        c = self.curves(name)
+        if c is None:
+            return f"No training curves were shipped with {self.title(name)}."
+        measured = ("" if c.get("measured") else " No FID was measured during training: the card's FIDs were "
+                    "measured once, on the finished model.")
+        return (f"The losses logged while {self.title(name)} trained, from its training log; each point averages "
+                f"{c['window']} logged values. In a GAN the two losses pull against each other, so they level off "
+                f"rather than fall to zero.{measured}")
 
     @staticmethod
     def class_choices() -> list[str]:
