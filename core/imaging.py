@@ -186,53 +186,74 @@ def caption_font(size: int = CAPTION_PX):
     return ImageFont.load_default(size=size)
 
 
-#: Height (px) of the white strip under a `captioned` picture: one line of `caption_font()` with a margin.
+#: Height (px) of the caption strip under a `captioned` picture: one line of `caption_font()` with a margin.
 CAPTION_H = 30
+#: Captions and labels are drawn on a dark chip of their own, and everything around the pictures is transparent:
+#: the pictures then read the same on a light page, a dark page (a white strip there glared) and a slide.
+CHIP = (36, 36, 36, 235)
+CLEAR = (0, 0, 0, 0)
 
 
 def draw_caption(tile: Image.Image, y: int, label: str) -> None:
-    """Write `label` into the `CAPTION_H`-px white strip of `tile` that starts at row `y`, in the readable font."""
-    ImageDraw.Draw(tile).text((6, y + 5), label, fill="black", font=caption_font())
+    """Write `label` (white on a dark chip, in the readable font) into the `CAPTION_H`-px strip of the RGBA `tile`
+    that starts at row `y`."""
+    draw, font = ImageDraw.Draw(tile), caption_font()
+    x0, y0, x1, y1 = draw.textbbox((6, y + 5), label, font=font)
+    draw.rounded_rectangle((x0 - 5, y + 2, x1 + 5, y + CAPTION_H - 2), radius=5, fill=CHIP)
+    draw.text((6, y + 5), label, fill="white", font=font)
 
 
 def captioned(img: Image.Image, label: str) -> Image.Image:
-    """`img` (as RGB) with a white `CAPTION_H`-px strip below it holding `label`."""
-    tile = Image.new("RGB", (img.width, img.height + CAPTION_H), "white")
-    tile.paste(img.convert("RGB"), (0, 0))
+    """`img` (as RGBA) with a transparent `CAPTION_H`-px strip below it holding `label` on a chip."""
+    tile = Image.new("RGBA", (img.width, img.height + CAPTION_H), CLEAR)
+    tile.paste(img.convert("RGBA"), (0, 0))
     draw_caption(tile, img.height, label)
     return tile
 
 
 def text_tile(lines: list[str], width: int, height: int) -> Image.Image:
-    """A white `width` x `height` tile holding `lines`, vertically centred: the first as a heading (22 px, black),
-    the others at `CAPTION_PX` in grey. (A label beside a row of pictures.)"""
-    tile = Image.new("RGB", (width, height), "white")
+    """A transparent `width` x `height` tile holding `lines` on a dark chip, vertically centred: the first as a
+    heading (22 px, white), the others at `CAPTION_PX` in light grey. (A label beside a row of pictures.)"""
+    tile = Image.new("RGBA", (width, height), CLEAR)
     draw = ImageDraw.Draw(tile)
-    y = (height - 28 - 24 * (len(lines) - 1)) // 2
-    for i, line in enumerate(lines):
-        draw.text((6, y), line, fill="black" if i == 0 else (70, 70, 70), font=caption_font(22 if i == 0 else CAPTION_PX))
+    top = y = (height - 28 - 24 * (len(lines) - 1)) // 2
+    fonts = [caption_font(22 if i == 0 else CAPTION_PX) for i in range(len(lines))]
+    right = max(draw.textbbox((6, 0), line, font=f)[2] for line, f in zip(lines, fonts, strict=True))
+    draw.rounded_rectangle((1, top - 6, min(width - 1, right + 6), top + 28 + 24 * (len(lines) - 1) + 4), radius=6,
+                           fill=CHIP)
+    for i, (line, font) in enumerate(zip(lines, fonts, strict=True)):
+        draw.text((6, y), line, fill="white" if i == 0 else (215, 215, 215), font=font)
         y += 28 if i == 0 else 24
     return tile
 
 
 def tile_row(tiles: list[Image.Image], gap: int = 6) -> Image.Image:
-    """Tiles side by side, top-aligned, `gap` px apart, on white (as tall as the tallest)."""
-    panel = Image.new("RGB", (sum(t.width for t in tiles) + gap * (len(tiles) - 1), max(t.height for t in tiles)), "white")
+    """Tiles side by side, top-aligned, `gap` px apart, on a transparent RGBA panel (as tall as the tallest)."""
+    panel = Image.new("RGBA", (sum(t.width for t in tiles) + gap * (len(tiles) - 1), max(t.height for t in tiles)), CLEAR)
     x = 0
     for t in tiles:
-        panel.paste(t, (x, 0))
+        panel.alpha_composite(t.convert("RGBA"), (x, 0))
         x += t.width + gap
     return panel
 
 
 def tile_column(tiles: list[Image.Image], gap: int = 6) -> Image.Image:
-    """Tiles one below the other, left-aligned, `gap` px apart, on white (as wide as the widest)."""
-    panel = Image.new("RGB", (max(t.width for t in tiles), sum(t.height for t in tiles) + gap * (len(tiles) - 1)), "white")
+    """Tiles one below the other, left-aligned, `gap` px apart, on a transparent RGBA panel (as wide as the widest)."""
+    panel = Image.new("RGBA", (max(t.width for t in tiles), sum(t.height for t in tiles) + gap * (len(tiles) - 1)), CLEAR)
     y = 0
     for t in tiles:
-        panel.paste(t, (0, y))
+        panel.alpha_composite(t.convert("RGBA"), (0, y))
         y += t.height + gap
     return panel
+
+
+def flatten(img: Image.Image, background: str = "white") -> Image.Image:
+    """An RGBA picture laid on `background` as RGB (for a slide, a JPEG or a comparison of pixels)."""
+    if img.mode != "RGBA":
+        return img.convert("RGB")
+    base = Image.new("RGBA", img.size, background)
+    base.alpha_composite(img)
+    return base.convert("RGB")
 
 
 def map_image(m: torch.Tensor, side: int) -> Image.Image:

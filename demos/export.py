@@ -24,7 +24,7 @@ from core.fashion.data import CLASSES
 from core.fashion.task import TASK as FASHION
 from core.gan.render import to_gif, to_grid
 from core.gan.task import TASK as GAN
-from core.imaging import open_image
+from core.imaging import flatten, open_image, tile_column
 from core.plots import confusion_matrix_figure
 from core.sr.compare import compare, detail_box, tile_row, zoom_panel
 from core.sr.task import TASK as SR
@@ -50,9 +50,7 @@ def sr_panel(img: Image.Image, name: str) -> tuple[Image.Image, str]:
     box = detail_box(c.bicubic, 48 * scale // 2)
     zoom = zoom_panel(images, box, 300)
     full = _row(images, 300, box)
-    panel = Image.new("RGB", (max(zoom.width, full.width), zoom.height + full.height + 8), "white")
-    panel.paste(full, (0, 0))
-    panel.paste(zoom, (0, full.height + 8))
+    panel = flatten(tile_column([full, zoom], gap=8))  # a slide is white
     b, f = c.metrics["bicubic"], c.metrics["model"]
     caption = (f"x{scale}: bicubic {b['psnr']:.2f} dB / {b['ssim']:.4f}, {c.model} {f['psnr']:.2f} dB / {f['ssim']:.4f} "
                "(PSNR/SSIM on Y against the original)")

@@ -79,14 +79,36 @@ def test_zoom_crops_are_the_results_own_pixels_and_the_overview_marks_them(photo
     gap = 6
     for k, full in enumerate((c.bicubic, c.fsrcnn), start=1):
         left = OVERVIEW_SIDE + gap + (k - 1) * (ZOOM_TO + gap)
-        tile = z.panel.crop((left, 0, left + ZOOM_TO, ZOOM_TO))
-        assert np.array_equal(np.asarray(tile), np.asarray(full.crop(z.box).resize((ZOOM_TO, ZOOM_TO), Image.NEAREST)))
+        tile = np.asarray(z.panel.crop((left, 0, left + ZOOM_TO, ZOOM_TO)))
+        assert (tile[..., 3] == 255).all()  # the pictures are opaque; only what lies around them is transparent
+        assert np.array_equal(tile[..., :3], np.asarray(full.crop(z.box).resize((ZOOM_TO, ZOOM_TO), Image.NEAREST)))
     ov = np.asarray(z.panel.crop((0, 0, *z.overview)), dtype=int)
     red = (ov[..., 0] > 200) & (ov[..., 1] < 60) & (ov[..., 2] < 60)
     ys, xs = np.nonzero(red)
     k = z.overview[0] / c.lr.width
     assert abs(xs.min() - 284 * k) <= 2 and abs(xs.max() - 316 * k) <= 2 and abs(ys.min() - 24 * k) <= 2
     assert z.lr_point(300 * k, 40 * k) == pytest.approx((300, 40), abs=2) and z.lr_point(OVERVIEW_SIDE + 10, 5) is None
+
+
+def test_the_zoom_panel_reads_on_a_dark_page_no_white_strip_or_block(photo):
+    """#29 defect 10: in dark mode the panel showed a white caption strip and a white block under the overview.
+    Around the pictures the panel is transparent, and each caption is white text on a dark chip of its own."""
+    from core.imaging import CAPTION_H, flatten
+    from core.sr.compare import compare, zoom_view
+
+    c = compare(photo, TASK.load(ARCH))
+    z = zoom_view(c.lr, c.upscaler)
+    a = np.asarray(z.panel)
+    assert z.panel.mode == "RGBA"
+    ow, oh = z.overview
+    assert oh < a.shape[0] - CAPTION_H  # the overview is shorter than the zoomed tiles: the room below it is empty
+    below = a[oh + CAPTION_H :, :ow]
+    assert (below[..., 3] == 0).all()  # ... and transparent, not a white block
+    strip = a[oh : oh + CAPTION_H, :ow]  # the overview's caption: a dark chip with light text, the rest transparent
+    chip = strip[strip[..., 3] > 0]
+    assert (strip[..., 3] == 0).any() and np.median(chip[:, :3]) < 80 and (chip[:, :3] > 200).all(axis=1).sum() > 30
+    on_dark = np.asarray(flatten(z.panel, "#18181b"))  # Gradio's dark page
+    assert not ((on_dark > 245).all(axis=2)[:, :ow].sum(axis=1) > 0.8 * ow).any()  # no white row across the overview
 
 
 def test_automatic_zoom_picks_texture_not_a_flat_area_or_a_lone_edge():
@@ -256,3 +278,19 @@ def test_streamlit_example_is_upscaled_once_for_every_visitor(monkeypatch):
     second = _page().run()  # another visitor, the same example
     assert not second.exception and not second.error and len(calls) == n  # answered from the cache
     assert [m.value for m in first.markdown if "→" in m.value] == [m.value for m in second.markdown if "→" in m.value]
+
+
+def test_example_answers_cached_by_other_code_are_not_shown(tmp_path):
+    """The first paint comes from Gradio's example cache, which outlives the server: after a change to how the zoom
+    panel is drawn (#29 defect 10) the old white-strip panel was still shown. The cache is keyed by the code."""
+    import shutil
+
+    from demos.components.outputs import code_fingerprint
+
+    for d in ("core", "demos"):
+        shutil.copytree(ROOT / d, tmp_path / d, ignore=shutil.ignore_patterns("__pycache__", "*.safetensors"))
+    before = code_fingerprint(tmp_path)
+    assert code_fingerprint(tmp_path) == before  # nothing changed: the cache is read
+    compare = tmp_path / "core" / "sr" / "compare.py"
+    compare.write_text(compare.read_text().replace("Where (red box)", "Where (the red box)"))
+    assert code_fingerprint(tmp_path) != before

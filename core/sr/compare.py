@@ -19,7 +19,7 @@ from functools import cached_property
 import numpy as np
 from PIL import Image, ImageDraw
 
-from core.imaging import CAPTION_H, captioned, draw_caption, png_bytes, tile_row
+from core.imaging import captioned, png_bytes, tile_row
 from core.metrics import image_quality
 from core.sr.data import bicubic_downscale, crop_to_multiple
 from core.sr.upscale import Upscaler, bicubic
@@ -221,10 +221,7 @@ def _overview(lr: Image.Image, lr_box: tuple[int, int, int, int]) -> tuple[Image
     kx, ky = small.width / lr.width, small.height / lr.height
     x0, y0, x1, y1 = round(lr_box[0] * kx), round(lr_box[1] * ky), round(lr_box[2] * kx), round(lr_box[3] * ky)
     ImageDraw.Draw(small).rectangle((x0 - 1, y0 - 1, max(x1, x0 + 2), max(y1, y0 + 2)), outline=(255, 0, 0), width=2)
-    tile = Image.new("RGB", (OVERVIEW_SIDE, OVERVIEW_SIDE + CAPTION_H), "white")
-    tile.paste(small, (0, 0))
-    draw_caption(tile, OVERVIEW_SIDE, "Where (red box)")
-    return tile, small.size
+    return captioned(small, "Where (red box)"), small.size  # the caption right under it, nothing below
 
 
 def zoom_view(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import shutil
 import tempfile
 import threading
@@ -24,12 +26,15 @@ OUTPUT_MAX_AGE_S = 3600
 
 #: How every output picture of the suite behaves (collected by `demos.gradio_app.suite_css`):
 #: - its toolbar (fullscreen, download, share) sits in a row of its own above the picture, never over its
-#:   top-right corner (where the zoom panel's last tile, the last interpolation frame and the GIFs are);
+#:   top-right corner (where the zoom panel's last tile, the last interpolation frame and the GIFs are); an upload
+#:   box keeps Gradio's own layout (its height is fixed, and its picture is the visitor's own);
 #: - fullscreen enlarges the picture itself to fit the screen (Gradio's own rule only ever shrinks it), and the
 #:   generated Fashion-MNIST pictures stay sharp when enlarged.
 CSS = """
-.image-container:has(> .icon-button-wrapper.top-panel) { display: flex; flex-direction: column; }
-.block:not(.fullscreen) .image-container > .icon-button-wrapper.top-panel {
+.block:not(:has(input[type=file])) .image-container:has(> .icon-button-wrapper.top-panel) {
+  display: flex; flex-direction: column;
+}
+.block:not(.fullscreen):not(:has(input[type=file])) .image-container > .icon-button-wrapper.top-panel {
   position: static; align-self: flex-end; margin: 0 0 4px 0;
 }
 .block.fullscreen .image-container img { object-fit: contain !important; width: 100%; height: 100%; }
@@ -131,21 +136,35 @@ def _nbytes(img: Image.Image) -> int:
     return img.width * img.height * len(img.getbands())
 
 
+def code_fingerprint(root: Path = Path(__file__).resolve().parents[2]) -> str:
+    """A short hash of the suite's Python source under `root` (core/ and demos/): what draws an answer, besides the
+    weights. An example answer cached by other code (a caption restyled, a panel redrawn) is then never shown."""
+    h = hashlib.sha256()
+    for path in sorted(p for d in ("core", "demos") for p in (root / d).rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+#: The running suite's own fingerprint, computed once (its source does not change under a running server).
+suite_fingerprint = functools.cache(code_fingerprint)
+
+
 def cached_examples(demo: gr.Blocks, rows: list[list], inputs: list, outputs: list, fn, key: str,
                     **kwargs) -> tuple[gr.Examples, dict]:
     """Examples answered from a cache (lazily: each is computed at its first use), the first of them on screen
     when the page opens: the caller builds the inputs with the first row's values (so nothing a visitor does can be
     overwritten by a late page load), and its answer is read from the same cache (the first visitor of a fresh
     server waits for it once, every later page view reads it). `key` names the cache folder: it must change when
-    what the examples answer changes (e.g. the checkpoints' sha256), and the outputs' kinds are added to it (a cache
-    written for other outputs is never read); Gradio's own key is the component's number.
+    what the examples answer changes (e.g. the checkpoints' sha256); the outputs' kinds and the code's fingerprint
+    are added to it (a cache written for other outputs, or drawn by other code, is never read); Gradio's own key is
+    the component's number.
     Returns the examples and the first answer's event: a visitor's own action must cancel it (`cancels=`), so that
     a first answer still being computed never lands over theirs."""
     from gradio import utils as gradio_utils
 
     ex = gr.Examples(rows, inputs=inputs, outputs=outputs, fn=fn, cache_examples=True, cache_mode="lazy", **kwargs)
     kinds = zlib.crc32(" ".join(type(o).__name__ for o in outputs).encode())
-    ex.cached_folder = gradio_utils.get_cache_folder() / f"{key}-{kinds:08x}"
+    ex.cached_folder = gradio_utils.get_cache_folder() / f"{key}-{kinds:08x}-{suite_fingerprint()}"
     ex.cached_file, ex.cached_indices_file = ex.cached_folder / "log.csv", ex.cached_folder / "indices.csv"
 
     def first_answer(request: gr.Request):
