@@ -20,22 +20,22 @@ import torch
 from core.fashion.data import load_split, to_input
 from core.fashion.task import TASK as FASHION
 from core.gan.explore import nearest_training_images
-from core.gan.project import KEEP, LR, RESTARTS, STEPS, project
+from core.gan.project import KEEP, LR, STARTS, STEPS, project
 from core.gan.task import TASK
 
 
 def setting(text: str) -> tuple[int, int, float, int]:
-    """'150x4@0.1' -> (steps 150, restarts 4, lr 0.1, the default KEEP); '150x4@0.1/40' keeps 40 after pruning."""
+    """'150x4@0.1' -> (steps 150, 4 starts, lr 0.1, the default KEEP); '150x4@0.1/40' keeps 40 after pruning."""
     steps, rest = text.split("x")
-    restarts, rest = rest.split("@")
+    starts, rest = rest.split("@")
     lr, _, keep = rest.partition("/")
-    return int(steps), int(restarts), float(lr), int(keep or KEEP)
+    return int(steps), int(starts), float(lr), int(keep or KEEP)
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--images", type=int, default=100, help="test images, evenly spread over the test split")
-    p.add_argument("--settings", nargs="+", default=[f"{STEPS}x{RESTARTS}@{LR}"], help="STEPSxRESTARTS@LR ...")
+    p.add_argument("--settings", nargs="+", default=[f"{STEPS}x{STARTS}@{LR}"], help="STEPSxSTARTS@LR ...")
     p.add_argument("--models", nargs="+", help="default: every shipped generator")
     p.add_argument("--threads", type=int, default=1, help="torch threads (the apps serve with 1)")
     args = p.parse_args(argv)
@@ -58,11 +58,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"| {s.card['title']} | random sample | {(rand - targets).pow(2).mean():.4f} "
               f"| {(judge.predict_tensor(rand).argmax(1) == truth).float().mean():.0%} | |")
         for text in args.settings:
-            steps, restarts, lr, keep = setting(text)
+            steps, starts, lr, keep = setting(text)
             t0 = time.perf_counter()
-            found = torch.cat([project(s, t, steps, restarts, lr, keep=keep).image for t in targets])
+            found = torch.cat([project(s, t, steps, starts, lr, keep=keep).image for t in targets])
             sec = (time.perf_counter() - t0) / len(targets)
-            print(f"| {s.card['title']} | {steps} steps × {restarts} starts, lr {lr:g}, best {keep} after 1/3 | "
+            print(f"| {s.card['title']} | {steps} steps × {starts} starts, lr {lr:g}, best {keep} after 1/3 | "
                   f"{(found - targets).pow(2).mean():.4f} | "
                   f"{(judge.predict_tensor(found).argmax(1) == truth).float().mean():.0%} | {sec:.2f} |", flush=True)
 

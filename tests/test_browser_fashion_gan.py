@@ -309,3 +309,145 @@ def test_first_drag_on_the_sketchpad_draws_and_classifies(classify_page):
     _answer(page, FASHION.entry(FASHION.default()).title, old)
     assert "Draw a garment first" not in page.content()
     assert page.locator(".toast-body, [data-testid='toast-body']").filter(has_text="Draw a garment").count() == 0
+
+
+def _stroke(page, canvas, points) -> None:
+    """Drag the mouse along `points` (fractions of the canvas), as a hand draws: no tool clicked first."""
+    box = canvas.bounding_box()
+    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(x0 + points[0][0] * w, y0 + points[0][1] * h)
+    page.mouse.down()
+    for px, py in points[1:]:
+        page.mouse.move(x0 + px * w, y0 + py * h, steps=12)
+    page.mouse.up()
+
+
+def test_gan_projects_a_drawing_and_moves_it_along_the_directions(gan_page):
+    from core.gan.explore import move_latent
+    from core.gan.render import to_grid
+
+    page = gan_page
+    page.get_by_role("tab", name="Project", exact=True).click()
+    canvas = page.locator("#gan-project-sketch canvas").first
+    canvas.wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    # Trousers: a waistband and two legs.
+    _stroke(page, canvas, [(0.3, 0.12), (0.7, 0.12)])
+    _stroke(page, canvas, [(0.32, 0.12), (0.3, 0.9)])
+    _stroke(page, canvas, [(0.68, 0.12), (0.7, 0.9)])
+    page.locator("#gan-project-draw").click()
+    # The search reports its progress while it runs.
+    page.wait_for_function("() => /Step \\d+ of \\d+/.test(document.body.innerText)", timeout=60_000)
+    _, match = _image(page, "gan-project-match", timeout=120_000)
+    _, view = _image(page, "gan-project-view")
+    caption = page.locator("#gan-project-caption")
+    caption.get_by_text("best match", exact=False).wait_for(timeout=30_000)
+    assert "Draw a garment first" not in page.content()
+    import re
+
+    found = re.search(r"best match of class (.+?): L2 distance ([\d.]+)", caption.inner_text())
+    assert found and found[1] in GAN.class_choices()  # the conditional GAN tries every class and names its pick
+    small = view[::6, ::6, 0]  # the 28x28 view of the drawing: two legs apart below the waistband
+    lit = np.nonzero(small[18] > 64)[0]
+    assert len(lit) >= 2 and (small[18][lit.min() : lit.max() + 1] <= 64).sum() >= 4
+    assert match.shape == view.shape
+    screenshot(page, "gan_project_drawing")
+    # Its latent, downloaded, redraws the match; moving it along the directions starts from it.
+    page.locator("#gan-project-latent").wait_for(timeout=30_000)
+    with page.expect_download() as download:
+        page.locator("#gan-project-latent").click()
+    z = np.load(download.value.path(), allow_pickle=False)
+    page.locator("#gan-project-use").click()
+    page.locator("#gan-dir-from").get_by_text("your projected image", exact=False).wait_for(timeout=30_000)
+    s = GAN.load(GAN.default())
+    import torch
+
+    expected = to_grid(move_latent(s, torch.from_numpy(z), [0.0] * 5, torch.tensor([GAN.class_index(found[1])])),
+                       nrow=1, scale=6)
+    page.wait_for_function("(want) => document.querySelector('#gan-dir-from').innerText.includes(want)",
+                           arg=found[1], timeout=30_000)
+    _, moved = _image(page, "gan-moved")
+    page.wait_for_timeout(1000)  # the last of the chained redraws
+    _, moved = _image(page, "gan-moved")
+    assert same_render(moved, np.asarray(expected.convert("RGB")))
+    screenshot(page, "gan_project_directions")
+
+
+def test_gan_training_curves_are_shown(gan_page):
+    page = gan_page
+    page.get_by_role("tab", name="Watch it learn").click()
+    page.locator("#gan-curves-note").get_by_text(GAN.curves_note(GAN.default())[:40], exact=False).wait_for(timeout=30_000)
+    page.locator("#gan-curves img").wait_for(timeout=30_000)
+    assert page.locator("#gan-curves img").evaluate("(el) => el.naturalWidth") >= 800
+    screenshot(page, "gan_curves")
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (1440, 900)])
+def test_gan_views_fit_a_phone_and_directions_show_the_sample_while_dragging(gan_page, width, height):
+    """Every view's tab is on screen (no '⋯' menu), and the Directions sample is in view while the last slider is
+    dragged (on a phone it sat below all five sliders: it comes first now)."""
+    page = gan_page
+    page.set_viewport_size({"width": width, "height": height})
+    try:
+        page.reload()
+        page.get_by_role("tab", name="GAN").click()
+        for name in ("Samples", "Interpolate", "Arithmetic", "Directions", "Project", "Watch it learn"):
+            assert page.get_by_role("tab", name=name, exact=True).is_visible(), name
+        assert page.locator("#gan-views .overflow-menu:not(.hide)").count() == 0
+        page.get_by_role("tab", name="Directions", exact=True).scroll_into_view_if_needed()
+        screenshot(page, f"gan_tabs_{width}", full_page=False)
+        page.get_by_role("tab", name="Directions", exact=True).click()
+        src, _ = _image(page, "gan-moved")
+        # The sample at the top of the screen: the five sliders below it are on the same screen.
+        page.locator("#gan-moved-col").evaluate("(el) => el.scrollIntoView({block: 'start'})")
+        box = page.locator("#gan-dir-4 input[type=range]").bounding_box()
+        assert box["y"] + box["height"] <= height
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + box["height"] / 2, steps=8)
+        image = page.locator("#gan-moved img").bounding_box()
+        assert image["y"] >= 0 and image["y"] + image["height"] <= height  # the sample is on screen while dragging
+        page.mouse.up()
+        _image(page, "gan-moved", not_src=src)
+        screenshot(page, f"gan_directions_{width}", full_page=False)
+    finally:
+        page.set_viewport_size({"width": 1440, "height": 900})
+
+
+def test_look_inside_the_classifier_after_an_example_and_a_model_switch(classify_page):
+    """A visitor picks an example, opens "Look inside the classifier" and sees the picked model's evidence, stages
+    and the softmax weights, computed by core for that input; switching the model redraws them."""
+    from core.fashion import inside
+    from core.fashion.predict import to_fashion_mnist
+    from core.imaging import open_image
+
+    page = classify_page
+    page.get_by_role("tab", name="Photo").click()
+    path, truth = FASHION.examples()[1]  # trousers
+    old = page.locator("#classify-timing").inner_text()
+    page.locator(f"#classify-examples img[src*='{path.stem}']").first.click()
+    page.wait_for_function("(c) => document.querySelector('#classify-label').innerText.includes(c)", arg=truth)
+    _answer(page, FASHION.entry(FASHION.default()).title, old)
+    page.locator("#classify-inside").get_by_text(FASHION.inside_label).click()
+    view = to_fashion_mnist(open_image(path))
+
+    def shown_as_core_draws_it(arch: str, old_src: str | None = None) -> str:
+        v = inside.look_inside(FASHION.load(arch), view, FASHION.load(FASHION.weights_model))
+        src, evidence = _image(page, "classify-evidence", not_src=old_src)
+        assert np.array_equal(evidence, np.asarray(v.saliency.convert("RGB")))  # as `_image` reads it back
+        for elem_id, made in (("classify-stages", v.stages), ("classify-weights", v.weights)):
+            assert _image(page, elem_id)[1].shape[:2] == (made.height, made.width)
+        page.locator("#classify-inside-note").get_by_text(FASHION.evidence_note(v.method)[2:30]).wait_for()
+        return src
+
+    src = shown_as_core_draws_it(FASHION.default())
+    # Its captions are drawn at 18 px and shown at the picture's own size (not shrunk) on a laptop.
+    assert page.locator("#classify-evidence img").evaluate("(el) => el.getBoundingClientRect().width") >= 684
+    screenshot(page, "classify_look_inside", readme=True)
+    page.locator("#classify-model input").click()
+    page.get_by_role("option", name=FASHION.label("mlp")).click()
+    shown_as_core_draws_it("mlp", src)  # redrawn for the new model, no click: integrated gradients now
+    page.locator("#classify-model input").click()
+    page.get_by_role("option", name=FASHION.label(FASHION.default())).click()
+    _answer(page, FASHION.entry(FASHION.default()).title, "")
+    page.locator("#classify-inside").get_by_text(FASHION.inside_label).click()  # closed again for the next test

@@ -133,3 +133,48 @@ def test_the_gan_page_plays_the_default_generators_timeline_and_its_slider_moves
     page.get_by_text(frame_caption(t, 0)).wait_for(timeout=60_000)
     assert shown.inner_text().strip() == "1"
     screenshot(page, "streamlit_gan_timeline", full_page=False)
+
+
+def test_the_gan_page_projects_a_drawing_and_directions_start_from_it(page):
+    _open(page, GAN.tab)
+    page.get_by_role("tab", name="Project").click()
+    canvas = page.locator(".pad canvas").first
+    canvas.wait_for(timeout=60_000)
+    for x in (0.3, 0.7):  # two trouser legs, drawn as a hand draws them (no tool to pick)
+        box = canvas.bounding_box()
+        page.mouse.move(box["x"] + box["width"] * x, box["y"] + box["height"] * 0.1)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * x, box["y"] + box["height"] * 0.9, steps=10)
+        page.mouse.up()
+    _stroke(page, canvas, 0.3, 0.7, 0.1)
+    assert _ink(canvas) > 100
+    page.get_by_role("button", name="Project", exact=True).click()
+    page.get_by_text("Input view | best match | nearest training image", exact=False).wait_for(timeout=120_000)
+    page.get_by_text("best match", exact=False).first.wait_for(timeout=30_000)
+    screenshot(page, "streamlit_gan_project", full_page=False)
+    page.get_by_role("tab", name="Directions").click()
+    page.get_by_test_id("stCheckbox").filter(has_text="Start from my projected image").click()
+    page.get_by_text("Your projected image, moved").wait_for(timeout=60_000)
+    screenshot(page, "streamlit_gan_project_directions", full_page=False)
+
+
+def test_the_confusion_matrix_reads_on_a_1280_screen_its_counts_inside_their_cells():
+    """#29 defect 7: at 1280 px the matrix sat in a third of the page, its counts about 9 px and touching their
+    cells' edges. Measured in the browser: counts of 16 px or more, each narrower than its cell by a margin."""
+    with streamlit_page(1280, 720) as page:
+        _open(page, FASHION.tab)
+        svg = page.locator("svg").filter(has_text="Ankle boot").first
+        svg.wait_for(timeout=120_000)
+        svg.scroll_into_view_if_needed()
+        m = svg.evaluate("""(svg) => {
+            const counts = [...svg.querySelectorAll('text')].filter(t => /^\\d+$/.test(t.textContent.trim()));
+            const boxes = counts.map(t => t.getBoundingClientRect());
+            const row = boxes.filter(b => Math.abs(b.y - boxes[0].y) < 2).map(b => b.x + b.width / 2).sort((a, b) => a - b);
+            const pitch = Math.min(...row.slice(1).map((x, i) => x - row[i]));
+            const size = parseFloat(getComputedStyle(counts[0]).fontSize) * svg.getScreenCTM().a;
+            return {size, pitch, widest: Math.max(...boxes.map(b => b.width))};
+        }""")
+        assert m["size"] >= 16, m
+        assert m["widest"] <= 0.8 * m["pitch"], m
+        screenshot(page, "streamlit_classify_confusion_1280", full_page=False)
+

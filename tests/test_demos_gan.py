@@ -107,7 +107,8 @@ def test_directions_start_at_the_seed_and_stay_on_the_data(client):
 
     arch = TASK.names()[-1]
     s = TASK.load(arch)
-    moved, near, caption = client.predict(arch, 4, "All classes", 0, 0, 0, 0, 0, api_name="/directions")
+    moved, near, caption, start = client.predict(arch, 4, "All classes", 0, 0, 0, 0, 0, api_name="/directions")
+    assert start == ""  # from the seed, not from a projection
     # No slider moved: the seed's own first sample.
     assert same_render(_pixels(moved), np.asarray(to_grid(s.sample(1, 4), nrow=1, scale=6).convert("RGB")))
     assert near is None or Image.open(near).width > Image.open(near).height * 4
@@ -241,3 +242,60 @@ def test_the_presentation_shows_the_default_generators_timeline_or_else_another_
     assert TASK.timeline_model() == other
     set_timeline(TASK.default(), {"file": "y.timeline.safetensors", "steps": [1, 2]})
     assert TASK.timeline_model() == TASK.default()
+
+
+def test_project_endpoint_finds_a_close_match_and_its_latent(client):
+    """A photo of a garment (a Classify example) projected by the app: the figure, a caption with the distances,
+    and the latent, which redraws the match; the drawing endpoint says what is missing."""
+    from gradio_client import handle_file
+
+    from core.fashion.predict import to_fashion_mnist
+    from core.fashion.task import TASK as FASHION
+    from core.gan.project import FIGURE_SIDE, project, projection_figure
+    from core.imaging import open_image
+
+    path, _ = FASHION.examples()[0]
+    arch = _conditional()
+    view, match, nearest, caption, npy = client.predict(handle_file(str(path)), arch, api_name="/project")
+    s = TASK.load(arch)
+    p = project(s, to_fashion_mnist(open_image(path)))  # what the app computed, in-process
+    for shown, image in ((view, p.target), (match, p.image), (nearest, p.nearest)):
+        assert same_render(_pixels(shown), np.asarray(to_grid(image, nrow=1, scale=6).convert("RGB")))
+    assert projection_figure(p).width >= 3 * FIGURE_SIDE  # the same three, as one picture (the presentation pack)
+    assert f"L2 distance {p.distance:.2f}" in caption and p.class_name() in caption
+    assert Path(npy).name == p.latent_file(arch)
+    z = torch.from_numpy(np.load(npy, allow_pickle=False))
+    assert torch.allclose(s.generate(z, torch.tensor([p.label])), p.image, atol=1e-5)
+    with pytest.raises(Exception, match="Draw a garment first"):
+        client.predict(None, arch, api_name="/project_drawing")
+    with pytest.raises(Exception, match="Upload a photo or draw a garment first"):
+        client.predict(None, arch, api_name="/project")
+
+
+def test_streamlit_projects_a_photo_and_directions_start_from_it():
+    from streamlit.testing.v1 import AppTest
+
+    from core.fashion.task import TASK as FASHION
+
+    path, _ = FASHION.examples()[0]
+    at = AppTest.from_file(str(ROOT / "demos" / "st_pages" / "gan.py"), default_timeout=120).run()
+    at.radio(key="project_source").set_value("Photo").run()
+    at.button(key="project_go").click().run()
+    assert "Draw a garment or upload a photo first." in [w.value for w in at.warning]
+    at.file_uploader(key="project_photo").upload(path.name, path.read_bytes(), "image/png").run()
+    at.button(key="project_go").click().run()
+    assert not at.exception and not at.error
+    captions = [c for img in at.image for c in img.captions]
+    assert any(c.startswith("Input view | best match") for c in captions)
+    assert any("best match" in m.value and "L2 distance" in m.value for m in at.markdown)
+    at.toggle(key="dir_from_projection").set_value(True).run()
+    assert "Your projected image, moved" in [c for img in at.image for c in img.captions]
+
+
+def test_streamlit_draws_the_training_curves():
+    from streamlit.testing.v1 import AppTest
+
+    arch = TASK.default()
+    at = AppTest.from_file(str(ROOT / "demos" / "st_pages" / "gan.py"), default_timeout=120).run()
+    assert TASK.curves_note(arch) in [c.value for c in at.caption]
+    assert "Training curves (from the training log)" in [c for img in at.image for c in img.captions]

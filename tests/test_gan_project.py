@@ -96,8 +96,8 @@ def test_bad_search_settings_get_a_clear_error():
     s = TASK.load(TASK.default())
     with pytest.raises(ValueError, match="Steps must be a whole number from 1"):
         project(s, s.sample(1, 0, 0)[0], steps=0)
-    with pytest.raises(ValueError, match="Restarts must be a whole number from 1"):
-        project(s, s.sample(1, 0, 0)[0], restarts=10**6)
+    with pytest.raises(ValueError, match="Starts must be a whole number from 1"):
+        project(s, s.sample(1, 0, 0)[0], starts=10**6)
 
 
 #: The log of the run that made each shipped generator (the Space ships the cards, not these logs).

@@ -2,8 +2,8 @@
 image G(z) is closest to a 28x28 view (GAN inversion by optimisation, as in Zhu et al. 2016, "Generative Visual
 Manipulation on the Natural Image Manifold", without their encoder).
 
-Every candidate start (`restarts` random latents, times every class of a conditional generator) is optimised at
-once, as one batch, by Adam on the pixel error in the generator's own [-1, 1] range; the best one is kept. A
+`starts` candidate latents (random; for a conditional generator spread evenly over its classes, so every class is
+tried) are optimised at once, as one batch, by Adam on the pixel error in the generator's own [-1, 1] range; the best one is kept. A
 drawing or photo becomes a 28x28 view through `core.fashion.predict.to_fashion_mnist` first.
 """
 
@@ -29,11 +29,11 @@ from core.sr.compare import captioned, tile_row
 #: The search's defaults, chosen on 100 Fashion-MNIST test images with the shipped generators (one CPU thread;
 #: `python -m bench.gan_project`): see README's "Projecting an image" numbers.
 STEPS = 150
-RESTARTS = 4
+STARTS = 20
 LR = 0.1
 #: After this fraction of the steps only the `KEEP` best candidates go on.
 PRUNE_AT, KEEP = 1 / 3, 3
-MAX_STEPS, MAX_RESTARTS = 2000, 64
+MAX_STEPS, MAX_STARTS = 2000, 640
 #: How often (in steps) the progress callback hears of the search.
 REPORT_EVERY = 10
 
@@ -101,24 +101,24 @@ def _check(value: int, limit: int, what: str) -> int:
     return value
 
 
-def _starts(sampler: Sampler, restarts: int, seed: int) -> tuple[Tensor, Tensor | None]:
-    """The candidates' first latents (restarts x classes, z_dim) and their classes (conditional) or None."""
-    classes = max(sampler.num_classes, 1)
+def _starts(sampler: Sampler, starts: int, seed: int) -> tuple[Tensor, Tensor | None]:
+    """The candidates' first latents (starts, z_dim) and their classes (starts,): every class in turn, so that
+    each is tried as soon as `starts` >= the number of classes; None for an unconditional generator."""
     g = torch.Generator().manual_seed(seed)
-    z = torch.randn(restarts * classes, sampler.z_dim, generator=g)
-    y = torch.arange(classes).repeat(restarts) if sampler.conditional else None
+    z = torch.randn(starts, sampler.z_dim, generator=g)
+    y = torch.arange(starts) % sampler.num_classes if sampler.conditional else None
     return z, y
 
 
-def search(sampler: Sampler, target: Tensor, steps: int = STEPS, restarts: int = RESTARTS, lr: float = LR,
+def search(sampler: Sampler, target: Tensor, steps: int = STEPS, starts: int = STARTS, lr: float = LR,
            seed: int = 0, progress: Progress | None = None, keep: int = KEEP) -> tuple[Tensor, Tensor | None, Tensor]:
     """Optimise every candidate's latent by Adam for the first `PRUNE_AT` of `steps`, then only the `keep` best
     for the rest (successive halving: the classes that cannot match are dropped early). Returns the survivors'
     best latents (K, z_dim), their classes (K,) or None, and their squared errors (K,) summed over pixels, on the
     [0, 1] scale. `target`: (1, 1, 28, 28) in [0, 1]."""
     _check(steps, MAX_STEPS, "Steps")
-    _check(restarts, MAX_RESTARTS, "Restarts")
-    z, y = _starts(sampler, restarts, seed)
+    _check(starts, MAX_STARTS, "Starts")
+    z, y = _starts(sampler, starts, seed)
     goal = target * 2 - 1  # the generator's range
     g = sampler.g.requires_grad_(False)  # gradients flow to z only
     best_z, best = z.clone(), torch.full((len(z),), float("inf"))
@@ -146,14 +146,14 @@ def search(sampler: Sampler, target: Tensor, steps: int = STEPS, restarts: int =
     return best_z, y, best / 4  # [-1, 1] -> [0, 1]: squared errors scale by 1/4
 
 
-def project(sampler: Sampler, view: Image.Image | Tensor, steps: int = STEPS, restarts: int = RESTARTS,
+def project(sampler: Sampler, view: Image.Image | Tensor, steps: int = STEPS, starts: int = STARTS,
             lr: float = LR, seed: int = 0, progress: Progress | None = None, keep: int = KEEP) -> Projection:
     """The latent (and class) whose image is closest to `view` (a 28x28 view, light garment on black), and the
     training image closest to the view, for comparison. `progress(fraction, text)` hears of the search as it goes.
     The same inputs give the same answer (the starts are drawn from `seed`)."""
     target = as_target(view)
     t0 = time.perf_counter()
-    zs, ys, errs = search(sampler, target, steps, restarts, lr, seed, progress, keep)
+    zs, ys, errs = search(sampler, target, steps, starts, lr, seed, progress, keep)
     k = int(errs.argmin())
     label = None if ys is None else int(ys[k])
     image = sampler.generate(zs[k : k + 1], None if ys is None else ys[k : k + 1])

@@ -35,3 +35,9 @@ def drawing_pad(demo: gr.Blocks, *, elem_id: str, size: int, stroke: int, **kwar
                        brush=gr.Brush(default_size=max(1, stroke // 2), colors=["#000000"], color_mode="fixed"), **kwargs)
     demo.load(None, None, None, js=f"() => ({_SELECT_BRUSH})({json.dumps(elem_id)})", api_name=False)
     return pad
+
+
+def drawing_of(sketch: dict | None):
+    """What was drawn on a `drawing_pad` (its `composite`, a PIL image), or None while the canvas is empty."""
+    composite = (sketch or {}).get("composite")
+    return None if composite is None or composite.getextrema()[-1] == (0, 0) else composite

@@ -1,16 +1,22 @@
 """Streamlit page: explore the latent space of GANs trained on Fashion-MNIST."""
 
 import streamlit as st
+import torch
 
 from core.checkpoints import CheckpointError
+from core.fashion.predict import to_fashion_mnist
+from core.fashion.task import SKETCH_SIZE, SKETCH_STROKE
 from core.gan import explore
 from core.gan.latent import MAX_SEED, random_seed
+from core.gan.project import describe, project, projection_figure
 from core.gan.render import interpolation_grid, to_gif, to_grid
 from core.gan.sample import DIRECTIONS
 from core.gan.task import ALL_CLASSES, FRAMES, SAMPLES, SECOND_SEED, TASK, TRUNCATION
 from core.gan.timeline import frame_caption, grid_image
-from core.imaging import png_bytes
+from core.imaging import ImageInputError, open_image, png_bytes
+from core.plots import figure_png
 from demos.components.page import page_header
+from demos.components.sketchpad import sketchpad
 
 archs = page_header(TASK)
 
@@ -43,7 +49,11 @@ with st.expander("Model card"):
 with st.expander("What the numbers mean"):
     st.markdown(TASK.glossary_markdown())
 
-samples, interp, arith, dirs, learn = st.tabs(["Samples", "Interpolate", "Arithmetic", "Directions", "Watch it learn"])
+samples, interp, arith, dirs, proj, learn = st.tabs(["Samples", "Interpolate", "Arithmetic", "Directions", "Project",
+                                                     "Watch it learn"])
+# The latest projection (see the Project tab), kept with the model that made it: {"arch", "projection"}.
+projected = st.session_state.get("projected")
+projected = projected["projection"] if projected and projected["arch"] == arch else None
 try:
     with samples:
         a, b = st.columns(2)
@@ -79,12 +89,21 @@ try:
         st.caption(f"Move the seed's latent along the {DIRECTIONS} principal directions (GANSpace); each slider "
                    f"reaches ±{explore.DIRECTION_SPREAD:g} standard deviations of the latents along its direction. Below, the closest training images, "
                    "to check the sample is not memorised.")
+        from_projection = projected is not None and st.toggle(
+            "Start from my projected image (Project tab)", key="dir_from_projection",
+            help="Move the latent found for your drawing or photo instead of the seed's.")
+        # The sample first: on a phone the columns stack, and it must show above the sliders.
         left, right = st.columns([1, 1])
         # Keyed by model: each model's sliders have their own range.
-        amounts = [left.slider(f"Direction {i + 1}", -r, r, 0.0, explore.DIRECTION_STEP, key=f"dir{i}_{arch}")
+        amounts = [right.slider(f"Direction {i + 1}", -r, r, 0.0, explore.DIRECTION_STEP, key=f"dir{i}_{arch}")
                    for i, r in enumerate(TASK.direction_reach(arch))]
-        moved = explore.move_along_directions(sampler, seed, amounts, label)
-        right.image(to_grid(moved, nrow=1, scale=6), caption="Sample")
+        if from_projection:
+            y = None if projected.label is None else torch.tensor([projected.label])
+            moved = explore.move_latent(sampler, projected.z[None], amounts, y)
+        else:
+            moved = explore.move_along_directions(sampler, seed, amounts, label)
+        left.image(to_grid(moved, nrow=1, scale=6),
+                   caption="Your projected image, moved" if from_projection else "Sample, moved")
         near, dist = explore.nearest_training_images(moved[0])
         strips = explore.direction_strips(sampler, TASK.direction_reach(arch), seed, label)
         st.image(to_grid(strips, nrow=explore.STRIP_STEPS, scale=2),
@@ -94,6 +113,35 @@ try:
         st.image(to_grid(near, nrow=5, scale=3),
                  caption=f"Nearest training images, searched among {explore.training_images().what} (L2 in pixels): "
                  + ", ".join(f"{d:.2f}" for d in dist))
+    with proj:
+        st.caption("Find the latent vector (and, for the conditional model, the class) whose image is closest to "
+                   "your drawing or photo: the generator's best attempt at it, beside the closest real training "
+                   "image. A few seconds on the CPU.")
+        source = st.radio("Input", ["Draw", "Photo"], horizontal=True, key="project_source")
+        if source == "Draw":
+            image = sketchpad("project_sketch", SKETCH_SIZE, SKETCH_STROKE)
+        else:
+            image = st.file_uploader("Photo of a garment", type=["png", "jpg", "jpeg", "webp", "bmp"], key="project_photo")
+        if st.button("Project", type="primary", key="project_go"):
+            if image is None:
+                st.warning("Draw a garment or upload a photo first.")
+            else:
+                bar = st.progress(0.0, "Making the 28x28 view")
+                try:
+                    found = project(sampler, to_fashion_mnist(open_image(image)),
+                                    progress=lambda f, text: bar.progress(f, text))
+                except (ImageInputError, ValueError) as e:
+                    st.warning(str(e))
+                else:
+                    st.session_state.projected = {"arch": arch, "projection": found}
+                    st.rerun()  # the Directions tab, drawn before this one, offers to start from it
+        if projected is not None:
+            st.image(projection_figure(projected),
+                     caption="Input view | best match | nearest training image (L2 distances to the input)")
+            st.markdown(describe(projected, TASK.title(arch)))
+            st.download_button("Download its latent vector (.npy)", projected.latent_npy(), projected.latent_file(arch),
+                               on_click="ignore")
+            st.caption("Directions tab: “Start from my projected image” moves it along the principal directions.")
     with learn:
         st.caption(TASK.timeline_note(arch))
         timeline = TASK.timeline(arch)
@@ -103,5 +151,9 @@ try:
             i = left.slider("Point of training (frame)", 1, len(timeline), len(timeline), key=f"timeline_{arch}") - 1
             left.image(grid_image(timeline, i), caption=frame_caption(timeline, i))
             right.image(timeline.gif(), caption="The whole timeline, looping")
+        st.caption(TASK.curves_note(arch))
+        figure = TASK.curves_figure(arch)
+        if figure is not None:
+            st.image(figure_png(figure), caption="Training curves (from the training log)")
 except ValueError as e:
     st.error(str(e))
