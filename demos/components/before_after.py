@@ -32,9 +32,9 @@ _component = st.components.v2.component(
     .ba .line { position: absolute; top: 0; bottom: 0; left: 50%; width: 2px; margin-left: -1px; background: #fff;
                 box-shadow: 0 0 3px rgba(0,0,0,.6); }
     .ba .knob { position: absolute; top: 50%; left: 50%; transform: translate(-50%, -50%); line-height: 1;
-                padding: 6px 8px; border-radius: 6px; font-size: 14px; color: #fff;
+                padding: 6px 8px; border-radius: 6px; font-size: 0.9rem; color: #fff;
                 background: var(--st-primary-color, #ff4b4b); white-space: nowrap; }
-    .ba .tag { position: absolute; top: 8px; line-height: 1.2; padding: 3px 8px; border-radius: 4px; font-size: 15px;
+    .ba .tag { position: absolute; top: 8px; line-height: 1.2; padding: 3px 8px; border-radius: 4px; font-size: 0.95rem;
                color: #fff; background: rgba(0,0,0,.6); }
     .ba .left { left: 8px; } .ba .right { right: 8px; }
     .ba input { width: 100%; margin-top: 6px; accent-color: var(--st-primary-color, #ff4b4b); }""",
