@@ -294,3 +294,15 @@ def test_example_answers_cached_by_other_code_are_not_shown(tmp_path):
     compare = tmp_path / "core" / "sr" / "compare.py"
     compare.write_text(compare.read_text().replace("Where (red box)", "Where (the red box)"))
     assert code_fingerprint(tmp_path) != before
+
+
+def test_streamlit_examples_show_as_pictures_and_a_click_picks_one():
+    """#29: the Streamlit page offered its examples as a list of names only (Gradio shows thumbnails)."""
+    from core.examples import PHOTOS
+
+    at = _page().run()
+    assert not at.exception
+    assert sum(type(e).__name__ == "Image" for e in at.main) >= 1 + len(PHOTOS)  # a picture per example + the zoom
+    at.button(key="use_coffee").click().run()
+    assert not at.exception and not at.error and at.selectbox(key="example").value == "coffee"
+    assert any("600×400" in m.value for m in at.markdown)  # the coffee cup was upscaled

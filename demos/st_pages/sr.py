@@ -21,12 +21,30 @@ def example_comparison(example: str, arch: str, ground_truth: bool, sha256: str)
     return sr.compare(example_photo(example), TASK.load(arch), ground_truth)
 
 
+@st.cache_resource(show_spinner=False)
+def thumbnail(example: str):
+    """A small square picture of an example photo (made once per server)."""
+    from PIL import ImageOps
+
+    return ImageOps.fit(example_photo(example), (96, 96))
+
+
+def example_thumbnails() -> None:
+    """The example photos as pictures, each with a button that picks it (the list below names them too)."""
+    cols = st.columns(len(PHOTOS), gap="small")
+    for col, name in zip(cols, PHOTOS, strict=True):
+        col.image(thumbnail(name), width="stretch")
+        col.button("Use", key=f"use_{name}", help=PHOTOS[name], width="stretch", type="tertiary",
+                   on_click=st.session_state.__setitem__, args=("example", name))
+
+
 left, right = st.columns([1, 2])
 with left:
     source = st.radio("Image", ["Example photo", "Upload"], horizontal=True, key="source")
     if source == "Upload":
         upload = st.file_uploader("Low-resolution image", type=None, key="upload")
     else:
+        example_thumbnails()
         example = st.selectbox("Example (scikit-image)", list(PHOTOS), format_func=PHOTOS.get, key="example")
     scale = st.radio("Scale", TASK.scales(), format_func=lambda s: f"x{s}", horizontal=True, key="scale")
     archs = TASK.names(scale=scale)
