@@ -18,7 +18,7 @@ LAYERS = {
     "core/sr/model.py": 1, "core/fashion/models.py": 1, "core/gan/models.py": 1,
     "core/checkpoints.py": 2,
     "core/imaging.py": 3, "core/metrics.py": 3, "core/plots.py": 3, "core/training.py": 3, "core/examples.py": 3,
-    "core/sr/data.py": 3, "core/fashion/data.py": 3, "core/gan/latent.py": 3, "core/gan/augment.py": 3,
+    "core/sr/data.py": 3, "core/fashion/data.py": 3, "core/fashion/photos.py": 3, "core/gan/latent.py": 3, "core/gan/augment.py": 3,
     "core/gan/curves.py": 3,
     "core/sr/upscale.py": 4, "core/sr/compare.py": 4, "core/sr/evaluate.py": 4, "core/sr/inside.py": 4,
     "core/fashion/predict.py": 4, "core/fashion/evaluate.py": 4, "core/fashion/inside.py": 4,

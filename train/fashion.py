@@ -3,6 +3,9 @@
     python -m train.fashion fit --arch cnn --epochs 10 --run-dir runs/fashion_cnn --out checkpoints/fashion/cnn.safetensors
     python -m train.fashion continue runs/fashion_cnn      # after any stop: goes on from the last save
     python -m train.fashion evaluate checkpoints/fashion/cnn.safetensors --write-card
+    python -m train.fashion photos ../shared/data/clothing/train checkpoints/fashion/*.safetensors   # real photos
+    python -m train.fashion fit --arch resnet --init checkpoints/fashion/resnet.safetensors \
+        --photos ../shared/data/clothing/train --run-dir runs/photo_resnet ...   # Fashion-MNIST + photos, jointly
 
 The exact commands that made the shipped models are in their cards (`training.command`) and in README.
 Runs unchanged under `torchrun --nproc_per_node N -m train.fashion fit ...`.
@@ -13,11 +16,13 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
 from torchvision.transforms import v2
+from tqdm import tqdm
 
 from core import checkpoints
 from core.fashion.data import (
@@ -29,9 +34,20 @@ from core.fashion.data import (
     to_input,
     validation_split,
 )
-from core.fashion.evaluate import cpu_latency_ms, evaluate_classifier
-from core.fashion.predict import Classifier
+from core.fashion.evaluate import PhotoScores, cpu_latency_ms, evaluate_classifier, evaluate_photos
+from core.fashion.photos import (
+    FOLDER_CLASSES,
+    FOOTWEAR,
+    SPLITS,
+    VALIDATION_FRACTION,
+    accepted_mask,
+    list_photos,
+    split_photos,
+)
+from core.fashion.photos import VALIDATION_SEED as PHOTO_SEED
+from core.fashion.predict import Classifier, image_to_tensor, open_classifier, to_fashion_mnist
 from core.fashion.task import EXAMPLES_DIR, MANIFEST, TASK
+from core.imaging import ImageInputError, open_image
 from core.registry import build_model
 from core.training import LoopConfig, TrainLoop, ema_update, recalibrate_bn, world_size
 from train import common
@@ -45,18 +61,81 @@ def augmenter() -> v2.Compose:
     return v2.Compose([v2.RandomCrop(28, padding=2), v2.RandomHorizontalFlip(), v2.RandomErasing(p=0.5, value=0)])
 
 
-def fit(args: argparse.Namespace) -> None:
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)  # the initial weights
+def partial_label_loss(logits: torch.Tensor, accepted: torch.Tensor) -> torch.Tensor:
+    """-log(sum of the probabilities of the accepted classes), averaged: logits (N, C), accepted (N, C) bool with at
+    least one True a row. With one accepted class it is the cross-entropy; with several, the model is free to
+    share the probability among them (a long-sleeved top may be a Pullover, a Shirt or a T-shirt/top)."""
+    accepted_logits = logits.masked_fill(~accepted, float("-inf"))
+    return (logits.logsumexp(-1) - accepted_logits.logsumexp(-1)).mean()
+
+
+@dataclass
+class PhotoViews:
+    """The scored photos of one split as the models see them (28x28 views through `to_fashion_mnist`)."""
+
+    x: torch.Tensor  # (N, 1, 28, 28) in [0, 1]
+    accepted: torch.Tensor  # (N, 10) bool
+    footwear: torch.Tensor  # (N,) bool
+    description: str
+
+
+def photo_views(folder: Path, split: str) -> PhotoViews:
+    """The `split` of the photo folder, scored folders only, each photo through the demos' preprocessing once
+    (deterministic: a resumed run makes the same views); unreadable photos are skipped with a line."""
+    photos = [p for p in split_photos(list_photos(folder), split) if p.scored]
+    views, kept = [], []
+    for p in tqdm(photos, desc=f"{split} photos", leave=False):
+        try:
+            views.append(image_to_tensor(to_fashion_mnist(open_image(p.path))))
+            kept.append(p)
+        except ImageInputError as e:
+            print(f"skipped (unreadable): {p.path}: {e}")
+    if not kept:
+        raise SystemExit(f"{folder} has no readable photo in a scored folder in its {split} split.")
+    return PhotoViews(torch.cat(views), accepted_mask(kept), torch.tensor([p.folder == FOOTWEAR for p in kept]),
+                      f"{len(kept)} photos of {folder} ({split} split: {VALIDATION_FRACTION:g} of each folder, "
+                      f"seed {PHOTO_SEED}, for validation), folders mapped to the classes a person would accept")
+
+
+@torch.inference_mode()
+def photo_accuracy(model: nn.Module, photos: PhotoViews) -> dict[str, float]:
+    """Grouped top-1 accuracy on the photo views (an answer is right when it is an accepted class), and footwear's
+    where there are shoes."""
+    dev = next(model.parameters()).device
+    pred = torch.cat([model.probabilities(x.to(dev)).argmax(-1).cpu() for x in photos.x.split(512)])
+    right = photos.accepted[torch.arange(len(pred)), pred]
+    out = {"photo_top1": round(float(right.float().mean()), 4)}
+    if photos.footwear.any():
+        out["photo_footwear_top1"] = round(float(right[photos.footwear].float().mean()), 4)
+    return out
+
+
+def initial_model(args: argparse.Namespace) -> nn.Module:
+    """A new model of --arch (with --width/--blocks for the ResNet), or the weights of --init to fine-tune."""
     variant = TASK.variants[args.arch]
+    if args.init:
+        if args.width is not None or args.blocks is not None:
+            raise SystemExit("--init takes the architecture from the checkpoint's card: drop --width and --blocks.")
+        model, card = checkpoints.load_checkpoint(args.init, task="fashion")
+        if card["arch"] != variant.architecture:
+            raise SystemExit(f"--init {args.init} is a {card['arch']}, not a {variant.architecture} (--arch).")
+        return model.train()
     config = dict(variant.config)
     for key in ("width", "blocks"):
         if (value := getattr(args, key)) is not None:
             if args.arch != "resnet":
                 raise SystemExit(f"--{key} applies to --arch resnet only.")
             config[key] = value
-    model = build_model(variant.architecture, **config)
+    return build_model(variant.architecture, **config)
+
+
+def fit(args: argparse.Namespace) -> None:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)  # the initial weights
+    model = initial_model(args)
+    photos = photo_views(args.photos, "train") if args.photos else None
+    val_photos = photo_views(args.photos, "val") if args.photos else None
     all_x, all_y = load_split(True, args.data, args.download)
     test_x, test_y = load_split(False, args.data, args.download)
     all_x, test_x = to_input(all_x), to_input(test_x)
@@ -81,39 +160,54 @@ def fit(args: argparse.Namespace) -> None:
     if loop.is_main:
         common.record_run(args.run_dir, "train.fashion", args.argv, loop.step)
     batches = loop.index_batches(len(train_x), args.batch)
+    photo_batches = loop.index_batches(len(photos.x), args.photo_batch) if photos else None
     aug = augmenter() if args.augment else None
     net = loop.modules["net"]
     served = "ema" if args.ema else "net"
     loss_fn = nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
+    # The EMA's batch-norm statistics come from what it serves: training images, and the training photos if any.
+    bn_images = train_x[:BN_IMAGES] if photos is None else torch.cat([train_x[:BN_IMAGES], photos.x])
 
     def train_step(step: int) -> dict[str, float]:
         idx = next(batches)
         x = train_x[idx]
+        if photos is not None:  # one forward pass over both: batch norm sees the mixture the model will serve
+            pidx = next(photo_batches)
+            x = torch.cat([x, photos.x[pidx]])
         if aug is not None:
             x = torch.stack([aug(im) for im in x])
         x, y = x.to(loop.device), train_y[idx].to(loop.device)
-        loss = loss_fn(net(x), y)
+        logits = net(x)
+        loss = loss_fn(logits[: len(y)], y)
+        logs = {}
+        if photos is not None:
+            photo_loss = partial_label_loss(logits[len(y) :], photos.accepted[pidx].to(loop.device))
+            logs = {"fashion_loss": loss.item(), "photo_loss": photo_loss.item()}
+            loss = loss + args.photo_weight * photo_loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         if args.ema:
             ema_update(loop.raw["ema"], loop.raw["net"], args.ema)
-        return {"loss": loss.item()}
+        return {"loss": loss.item(), **logs}
 
     def validate() -> dict[str, float]:
         """Accuracy on the validation split of the EMA weights (batch-norm statistics recomputed for them on
         fixed training images) and of the raw weights beside them; without EMA, of the raw weights."""
         if args.ema:  # every step copies the raw model's statistics over these again: training is unchanged
-            recalibrate_bn(loop.raw["ema"], train_x[:BN_IMAGES].to(loop.device))
-        if val_x is None:
-            return {}
-        out = {"val_accuracy": evaluate_classifier(loop.raw[served], val_x, val_y)["test_accuracy"]}
-        if args.ema:
-            out["val_accuracy_raw"] = evaluate_classifier(loop.raw["net"], val_x, val_y)["test_accuracy"]
+            recalibrate_bn(loop.raw["ema"], bn_images.to(loop.device))
+        out = {}
+        if val_x is not None:
+            out["val_accuracy"] = evaluate_classifier(loop.raw[served], val_x, val_y)["test_accuracy"]
+            if args.ema:
+                out["val_accuracy_raw"] = evaluate_classifier(loop.raw["net"], val_x, val_y)["test_accuracy"]
+        if val_photos is not None:
+            out.update(photo_accuracy(loop.raw[served], val_photos))
         return out
 
     last = loop.run(train_step, validate)  # the final step's validation (empty when resumed at the end)
-    common.finish(loop, "train.fashion", lambda: export(args, loop, len(train_x), test_x, test_y, last or validate()))
+    common.finish(loop, "train.fashion", lambda: export(args, loop, len(train_x), test_x, test_y, last or validate(),
+                                                        photos, val_photos))
 
 
 def shipped_weights(args: argparse.Namespace, validation: dict[str, float]) -> str:
@@ -135,14 +229,15 @@ def weights_note(args: argparse.Namespace, weights: str) -> str:
 
 def validation_block(args: argparse.Namespace, validation: dict[str, float], weights: str) -> dict[str, float]:
     """The card's `validation`: `val_accuracy` is always the shipped weights'; with EMA, both candidates' beside it."""
-    if not args.ema or not validation:
+    if not args.ema or "val_accuracy" not in validation:
         return validation
+    photo = {k: v for k, v in validation.items() if k.startswith("photo_")}
     return {"val_accuracy": validation["val_accuracy_raw" if weights == "net" else "val_accuracy"],
-            "val_accuracy_ema": validation["val_accuracy"], "val_accuracy_raw": validation["val_accuracy_raw"]}
+            "val_accuracy_ema": validation["val_accuracy"], "val_accuracy_raw": validation["val_accuracy_raw"], **photo}
 
 
 def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: torch.Tensor,
-           validation: dict[str, float]) -> None:
+           validation: dict[str, float], photos: PhotoViews | None = None, val_photos: PhotoViews | None = None) -> None:
     weights = shipped_weights(args, validation)
     model = loop.raw[weights].cpu().eval()
     out = Path(args.out or Path(args.run_dir) / "model.safetensors")
@@ -153,18 +248,32 @@ def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: to
             "train": f"Fashion-MNIST train, {n_train} images"
             + (", augmented: random 2px shifts, horizontal flips, random erasing" if args.augment else ""),
             "test": "Fashion-MNIST test, 10000 images",
+            **({"train_photos": photos.description.replace("for validation", "the rest for validation")
+                + f"; {args.photo_batch} a step beside {args.batch} Fashion-MNIST images, partial-label loss "
+                "-log(sum of the accepted classes' probabilities)" + (f" weighted {args.photo_weight}"
+                                                                      if args.photo_weight != 1 else ""),
+                "photo_validation": val_photos.description} if photos else {}),
+            **({"initial_weights": str(args.init)} if args.init else {}),
         },
         training=common.training_block(
             loop, "train.fashion", args.argv, args.batch, held_out=args.val,
             optimizer=f"{args.optimizer} lr {args.lr} one-cycle, weight decay {args.weight_decay}, "
             f"label smoothing {args.label_smoothing}{weights_note(args, weights)}",
         ),
-        protocol=protocol(args.val),
+        protocol={**protocol(args.val), **({"photos": PHOTO_PROTOCOL} if photos else {})},
         validation=validation_block(args, validation, weights),
-        metrics={**evaluate_classifier(model, test_x, test_y), **cpu_latency_ms(model)},
+        metrics={**evaluate_classifier(model, test_x, test_y), **cpu_latency_ms(model),
+                 **({**photo_accuracy(model, val_photos), "photo_count": len(val_photos.x)} if val_photos else {})},
     )
     card = checkpoints.save_checkpoint(model, out, card)
     print(f"Wrote {out}: test accuracy {card['metrics']['test_accuracy']:.4f}")
+
+
+#: How a photo model's photo figures were arrived at (the card's `protocol.photos`).
+PHOTO_PROTOCOL = ("photo figures: grouped top-1 on the validation split of the photo folder (a fifth of each folder, "
+                  "fixed by file names and seed: core.fashion.photos.split_photos), an answer right when it is a class "
+                  "a person would accept (core.fashion.photos.FOLDER_CLASSES); every choice made on them; the same "
+                  "as `python -m train.fashion photos FOLDER CKPT` (classify(open_image(path)))")
 
 
 def protocol(val: int) -> dict[str, str]:
@@ -220,6 +329,55 @@ def evaluate_on_validation(args: argparse.Namespace, model, card: dict, tta: boo
         checkpoints.write_card(args.checkpoint, card)
 
 
+def photo_table(scores: list[PhotoScores]) -> str:
+    """Each model's top-1 / top-3 accuracy per folder, grouped and footwear (a plain-text table, models as columns);
+    under it, what each model answered most for the folders that have no Fashion-MNIST class."""
+    def cell(s) -> str:
+        return f"{s.top1 / s.photos:6.1%} {s.top3 / s.photos:6.1%}" if s.photos else f"{'-':>6} {'-':>6}"
+
+    first = scores[0].folders
+    scored = [f for f in FOLDER_CLASSES if FOLDER_CLASSES[f] and f in first]
+    head = f"{'folder (photos)':22s}" + "".join(f" | {s.model[:24]:>24s}" for s in scores)
+    lines = [head, f"{'':22s}" + " | {:>11s} {:>12s}".format("top-1", "top-3") * len(scores), "-" * len(head)]
+    for f in scored:
+        lines.append(f"{f'{f} ({first[f].photos})':22s}" + "".join(f" | {'':10s}{cell(s.folders[f])}" for s in scores))
+    lines.append("-" * len(head))
+    rows = [("grouped", lambda s: s.grouped), ("footwear", lambda s: s.total([FOOTWEAR])),
+            ("clothes (no footwear)", lambda s: s.total([f for f in scored if f != FOOTWEAR]))]
+    for name, total in rows:
+        lines.append(f"{f'{name} ({total(scores[0]).photos})':22s}" + "".join(f" | {'':10s}{cell(total(s))}"
+                                                                             for s in scores))
+    lines.append(f"{'ms per photo (median)':22s}" + "".join(f" | {s.milliseconds:23.1f}" for s in scores))
+    unscored = [f for f in FOLDER_CLASSES if not FOLDER_CLASSES[f] and f in first]
+    if unscored:
+        lines.append("\nNot scored (no Fashion-MNIST class); each model's most frequent answers:")
+        for f in unscored:
+            for s in scores:
+                top = ", ".join(f"{c} {n}" for c, n in s.folders[f].answers.most_common(3))
+                lines.append(f"  {f} ({first[f].photos}), {s.model}: {top}")
+    return "\n".join(lines)
+
+
+def evaluate_photo_folder(args: argparse.Namespace) -> None:
+    """`photos`: grouped top-1/top-3 accuracy of each checkpoint on a folder of real photos, through the demos' own
+    path; with --write-card, into each card's `photos` block with the command."""
+    photos = split_photos(list_photos(args.folder), args.split, args.fraction, args.seed)
+    classifiers = [open_classifier(c) for c in args.checkpoints]
+    where = f"{args.folder}, split {args.split}" + (f" ({args.fraction:g} of each folder, seed {args.seed})"
+                                                     if args.split != "all" else "")
+    print(f"{len(photos)} photos ({where}); {len(classifiers)} models; classify(open_image(path), model)")
+    with tqdm(total=len(photos), disable=args.quiet, desc="photos") as bar:
+        scores, unreadable = evaluate_photos(classifiers, photos, lambda done, total: bar.update(1))
+    print(photo_table(scores))
+    for u in unreadable:
+        print(f"skipped (unreadable): {u}")
+    if args.write_card:
+        command = common.command_line("train.fashion", args.argv)
+        for path, clf, s in zip(args.checkpoints, classifiers, scores, strict=True):
+            clf.card["photos"] = {**s.metrics(), "photos": where, "command": command}
+            checkpoints.write_card(path, clf.card)
+
+
 def write_examples(args: argparse.Namespace) -> None:
     """`examples`: the Classify tab's examples, shipped so that the apps need no dataset: one Fashion-MNIST test
     image per class of `--classes`, rendered as a phone photo (core.fashion.data.render_as_photo), as JPEG, with a
@@ -264,6 +422,12 @@ def main(argv: list[str] | None = None) -> None:
                    help="EMA decay of the weights (e.g. 0.999), batch-norm statistics recomputed for them: validated beside "
                    "the raw weights and shipped unless the raw ones validate better; 0 = off")
     f.add_argument("--eval-every", type=int, help="steps between validations (default: one epoch)")
+    f.add_argument("--init", type=Path, help="start from this checkpoint's weights (fine-tune; its card's architecture)")
+    f.add_argument("--photos", type=Path,
+                   help="a photo folder (<folder>/<dress|longsleeve|...>/<image>): its training split is trained on "
+                   "beside Fashion-MNIST with the partial-label loss, its validation split is validated on")
+    f.add_argument("--photo-batch", type=int, default=32, help="photos per step (with --photos)")
+    f.add_argument("--photo-weight", type=float, default=1.0, help="weight of the photos' loss (with --photos)")
     common.fit_command(sub, f, "train.fashion", fit, save_every=200)
     e = common.evaluate_command(sub, "accuracy, per-class accuracy, confusion matrix, CPU latency", evaluate)
     common.add_data_flags(e)
@@ -273,6 +437,18 @@ def main(argv: list[str] | None = None) -> None:
                    "and the demos predict the same way")
     e.add_argument("--split", choices=("test", "val"), default="test",
                    help="test: the 10,000 test images (once, at the end); val: the run's validation split (choices)")
+    ph = sub.add_parser("photos", help="grouped top-1/top-3 accuracy on a folder of real photos "
+                        "(<folder>/<dress|hat|longsleeve|outwear|pants|shirt|shoes|shorts|skirt|t-shirt>/<image>)")
+    ph.add_argument("folder", type=Path, help="the photo folder, e.g. ../shared/data/clothing/train")
+    ph.add_argument("checkpoints", type=Path, nargs="+", help="classifier checkpoints (.safetensors, card beside)")
+    ph.add_argument("--split", choices=SPLITS, default="val",
+                    help="val: the fixed validation part (every choice is made on it); train: the rest; all: every "
+                    "photo (a folder of your own)")
+    ph.add_argument("--fraction", type=float, default=VALIDATION_FRACTION, help="share of each folder in val")
+    ph.add_argument("--seed", type=int, default=PHOTO_SEED, help="seed of the validation split")
+    ph.add_argument("--write-card", action="store_true", help="store the results in each checkpoint's card")
+    ph.add_argument("--quiet", action="store_true", help="no progress line")
+    ph.set_defaults(func=evaluate_photo_folder)
     x = sub.add_parser("examples", help="write the Classify tab's example images and their manifest")
     common.add_data_flags(x)
     x.add_argument("--out", type=Path, default=EXAMPLES_DIR, help="folder (default: the shipped examples)")

@@ -1,14 +1,22 @@
-"""Measuring a classifier: accuracy, per-class accuracy, confusion matrix, CPU latency and throughput."""
+"""Measuring a classifier: accuracy, per-class accuracy, confusion matrix, CPU latency and throughput on
+Fashion-MNIST; grouped top-1/top-3 accuracy on folders of real photos (core.fashion.photos)."""
 
 from __future__ import annotations
 
 import statistics
 import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
 from core.fashion.data import CLASSES
 from core.fashion.models import Network as Net
+from core.fashion.photos import FOLDER_CLASSES, FOOTWEAR, Photo, hit
+from core.fashion.predict import Classifier, classify
+from core.imaging import ImageInputError, open_image
 
 
 @torch.inference_mode()
@@ -49,3 +57,76 @@ def cpu_latency_ms(model: Net, runs: int = 50, flip_tta: bool = False) -> dict[s
             t2.append(time.perf_counter() - t0)
     return {"latency_ms_batch1": round(statistics.median(t1) * 1000, 3),
             "images_per_s_batch256": round(256 / statistics.median(t2))}
+
+
+@dataclass
+class FolderScore:
+    """One classifier on one folder of photos: how many, how many right at top-1 and top-3, and what it answered."""
+
+    folder: str
+    photos: int = 0
+    top1: int = 0
+    top3: int = 0
+    answers: Counter = field(default_factory=Counter)  # top-1 class -> photos
+
+    def add(self, ranked: list[str], photo: Photo) -> None:
+        self.photos += 1
+        self.top1 += hit(ranked, photo, 1)
+        self.top3 += hit(ranked, photo, 3)
+        self.answers[ranked[0]] += 1
+
+
+@dataclass
+class PhotoScores:
+    """One classifier on a photo set: per folder, and summed over the scored folders (`grouped`)."""
+
+    model: str
+    folders: dict[str, FolderScore]
+    milliseconds: float  # median time of `classify` (preprocessing + inference) per photo
+
+    def total(self, folders: Iterable[str]) -> FolderScore:
+        out = FolderScore("+".join(folders))
+        for f in folders:
+            if f in self.folders:
+                s = self.folders[f]
+                out.photos, out.top1, out.top3 = out.photos + s.photos, out.top1 + s.top1, out.top3 + s.top3
+                out.answers.update(s.answers)
+        return out
+
+    @property
+    def grouped(self) -> FolderScore:
+        """Every scored folder together (hat, shorts and skirt are not in it)."""
+        return self.total([f for f in self.folders if FOLDER_CLASSES[f]])
+
+    def metrics(self) -> dict[str, Any]:
+        """The scores as a card stores them: grouped and footwear top-1/top-3, photo counts, per-folder top-1."""
+        g, shoes = self.grouped, self.folders.get(FOOTWEAR, FolderScore(FOOTWEAR))
+        rate = lambda n, s: round(n / s.photos, 4) if s.photos else None  # noqa: E731
+        return {"photo_top1": rate(g.top1, g), "photo_top3": rate(g.top3, g), "photo_count": g.photos,
+                "photo_footwear_top1": rate(shoes.top1, shoes), "photo_footwear_count": shoes.photos,
+                "photo_per_folder_top1": {f: rate(s.top1, s) for f, s in self.folders.items() if FOLDER_CLASSES[f]}}
+
+
+def evaluate_photos(classifiers: list[Classifier], photos: list[Photo],
+                    progress: Callable[[int, int], None] | None = None) -> tuple[list[PhotoScores], list[str]]:
+    """Each classifier on each photo through the demos' own path, `classify(open_image(path), classifier)`:
+    (one PhotoScores per classifier, the files that could not be read, each with why). Each photo is decoded once;
+    `progress(done, total)` is called after each."""
+    scores = [PhotoScores(c.title, {}, 0.0) for c in classifiers]
+    times: list[list[float]] = [[] for _ in classifiers]
+    unreadable = []
+    for i, photo in enumerate(photos):
+        try:
+            img = open_image(photo.path)
+        except ImageInputError as e:
+            unreadable.append(f"{photo.path}: {e}")
+            continue
+        for clf, s, t in zip(classifiers, scores, times, strict=True):
+            pred = classify(img, clf)
+            s.folders.setdefault(photo.folder, FolderScore(photo.folder)).add(list(pred.probabilities), photo)
+            t.append(pred.milliseconds)
+        if progress:
+            progress(i + 1, len(photos))
+    for s, t in zip(scores, times, strict=True):
+        s.milliseconds = statistics.median(t) if t else 0.0
+    return scores, unreadable
