@@ -2,9 +2,11 @@
 
     python -m demos.export --out slides/ [--images photo1.jpg photo2.png] [--runs docs/training-logs runs/] [--zip]
 
-Writes SR comparison panels (bicubic | FSRCNN | ground truth with zoomed crops, PSNR in the caption),
-GAN sample grids per class and an interpolation GIF, classifier confusion matrices, training curves
-from the trainers' CSV logs (where `--runs` holds them) and `summary.md`. Both apps call `make_pack`
+Writes SR comparison panels (bicubic | FSRCNN | ground truth with zoomed crops, PSNR in the caption) and
+FSRCNN's look-inside figures (difference map, stages, first-layer filters), classifier confusion matrices and
+where the classifier's evidence lies on two examples, GAN sample grids per class, the principal directions'
+strips and an interpolation GIF, training curves from the trainers' CSV logs (where `--runs` holds them) and
+`summary.md`. Both apps call `make_pack`
 from a button (About), with the photos the user gives.
 """
 
@@ -21,12 +23,15 @@ from PIL import Image, ImageDraw, ImageOps
 
 from core.examples import example_photo
 from core.fashion.data import CLASSES
+from core.fashion.inside import saliency_figure
 from core.fashion.task import TASK as FASHION
+from core.gan.explore import STRIP_STEPS, direction_strips
 from core.gan.render import to_gif, to_grid
 from core.gan.task import TASK as GAN
 from core.imaging import flatten, open_image, tile_column
 from core.plots import confusion_matrix_figure
-from core.sr.compare import compare, detail_box, tile_row, zoom_panel
+from core.sr import inside as sr_inside
+from core.sr.compare import Comparison, compare, detail_box, tile_row, zoom_panel
 from core.sr.task import TASK as SR
 
 
@@ -41,20 +46,24 @@ def _row(images: dict[str, Image.Image], height: int, box: tuple[int, int, int, 
     return tile_row(tiles)
 
 
-def sr_panel(img: Image.Image, name: str) -> tuple[Image.Image, str]:
-    """Bicubic | FSRCNN (the shipped upscaler `name`) | ground truth, full and zoomed on the most detailed spot,
+def slide(figure: Image.Image) -> Image.Image:
+    """A figure of the apps (transparent around its pictures) laid on white with a margin, as a slide wants it."""
+    return ImageOps.expand(flatten(figure), 10, "white")
+
+
+def sr_panel(c: Comparison) -> tuple[Image.Image, str]:
+    """Bicubic | FSRCNN | ground truth of a ground-truth comparison `c`, full and zoomed on the most detailed spot,
     and its caption."""
-    c = compare(img, SR.load(name), ground_truth=True)
     scale = c.scale
     images = {"Bicubic": c.bicubic, "FSRCNN": c.fsrcnn, "Ground truth": c.ground_truth}
     box = detail_box(c.bicubic, 48 * scale // 2)
     zoom = zoom_panel(images, box, 300)
     full = _row(images, 300, box)
-    panel = flatten(tile_column([full, zoom], gap=8))  # a slide is white
+    panel = tile_column([full, zoom], gap=8)
     b, f = c.metrics["bicubic"], c.metrics["model"]
     caption = (f"x{scale}: bicubic {b['psnr']:.2f} dB / {b['ssim']:.4f}, {c.model} {f['psnr']:.2f} dB / {f['ssim']:.4f} "
                "(PSNR/SSIM on Y against the original)")
-    return ImageOps.expand(panel, 10, "white"), caption
+    return slide(panel), caption
 
 
 def training_curves(runs: Path, out: Path) -> list[Path]:
@@ -143,11 +152,23 @@ def make_pack(out: Path, images: list[Path] | None = None, scale: int = 3, runs:
         captions = []
         for k, (photo, img) in enumerate(photos):
             say(0.6 * k / len(photos), f"Upscaling comparison {k + 1}/{len(photos)}")
-            panel, caption = sr_panel(img, name)
+            c = compare(img, SR.load(name), ground_truth=True)
+            panel, caption = sr_panel(c)
             path = out / f"sr_{photo}_x{scale}.png"
             panel.save(path)
             written.append(path)
             captions.append(f"- `{path.name}`: {caption}")
+            if k == 0:  # look inside FSRCNN, on the first photo
+                views = sr_inside.look_inside(c)
+                for what, figure, text in [
+                    ("difference", views.difference, f"where FSRCNN differs from bicubic, and where each is wrong "
+                                                      f"against the truth (brightness, amplified {views.gain}x)"),
+                    ("stages", views.stages, "the network's stages on the zoomed crop, in the paper's order"),
+                    ("filters", views.filters, "the first layer's learned 5x5 filters")]:
+                    path = out / f"sr_inside_{what}_{photo}_x{scale}.png"
+                    slide(figure).save(path)
+                    written.append(path)
+                    captions.append(f"- `{path.name}`: {text}")
         sections += [sr_summary(), "SR panels:\n\n" + "\n".join(captions)]
     if FASHION.names():
         say(0.6, "Confusion matrices")
@@ -156,6 +177,11 @@ def make_pack(out: Path, images: list[Path] | None = None, scale: int = 3, runs:
             fig = confusion_matrix_figure(card["metrics"]["confusion_matrix"], CLASSES, FASHION.confusion_title(arch))
             path = out / f"confusion_{arch}.png"
             fig.savefig(path, dpi=150)
+            written.append(path)
+        clf = FASHION.load(FASHION.default())
+        for path_in, truth in FASHION.examples()[:2]:  # where the default classifier's evidence lies
+            path = out / f"classify_saliency_{truth.split('/')[0].replace(' ', '_').lower()}.png"
+            slide(saliency_figure(open_image(path_in), clf)).save(path)
             written.append(path)
         sections.append(fashion_summary())
     if GAN.names():
@@ -170,6 +196,10 @@ def make_pack(out: Path, images: list[Path] | None = None, scale: int = 3, runs:
             path = out / "gan_samples.png"
             to_grid(s.sample(64, seed=0), nrow=8).save(path)
             written.append(path)
+        path = out / "gan_directions.png"  # what each principal direction does, over three seeds
+        strips = direction_strips(s, GAN.direction_reach(GAN.default()), 0, None)
+        to_grid(strips, nrow=STRIP_STEPS, scale=3).save(path)
+        written.append(path)
         path = out / "gan_interpolation.gif"
         path.write_bytes(to_gif(s.interpolate(0, 1, 16)))
         written.append(path)
