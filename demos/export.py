@@ -5,7 +5,7 @@
 Writes SR comparison panels (bicubic | FSRCNN | ground truth with zoomed crops, PSNR in the caption) and
 FSRCNN's look-inside figures (difference map, stages, first-layer filters), classifier confusion matrices and
 where the classifier's evidence lies on two examples, GAN sample grids per class, the principal directions'
-strips and an interpolation GIF, training curves from the trainers' CSV logs (where `--runs` holds them) and
+strips, a real garment projected into the latent space and an interpolation GIF, training curves from the trainers' CSV logs (where `--runs` holds them) and
 `summary.md`. Both apps call `make_pack`
 from a button (About), with the photos the user gives.
 """
@@ -24,14 +24,16 @@ from PIL import Image, ImageDraw, ImageOps
 from core.examples import example_photo
 from core.fashion.data import CLASSES
 from core.fashion.inside import saliency_figure
+from core.fashion.predict import to_fashion_mnist
 from core.fashion.task import TASK as FASHION
 from core.gan.explore import STRIP_STEPS, direction_strips
+from core.gan.project import describe, project, projection_figure
 from core.gan.render import to_gif, to_grid
 from core.gan.task import TASK as GAN
-from core.imaging import flatten, open_image, tile_column
+from core.imaging import flatten, open_image, tile_column, tile_row
 from core.plots import confusion_matrix_figure
 from core.sr import inside as sr_inside
-from core.sr.compare import Comparison, compare, detail_box, tile_row, zoom_panel
+from core.sr.compare import Comparison, compare, detail_box, zoom_panel
 from core.sr.task import TASK as SR
 
 
@@ -200,6 +202,14 @@ def make_pack(out: Path, images: list[Path] | None = None, scale: int = 3, runs:
         strips = direction_strips(s, GAN.direction_reach(GAN.default()), 0, None)
         to_grid(strips, nrow=STRIP_STEPS, scale=3).save(path)
         written.append(path)
+        if FASHION.names():  # a real garment (a Classify example) projected into the generator's latent space
+            example, truth = FASHION.examples()[0]
+            p = project(s, to_fashion_mnist(open_image(example)))
+            path = out / "gan_projection.png"
+            slide(projection_figure(p)).save(path)
+            written.append(path)
+            projected = f"`gan_projection.png`: a {truth} from the test set projected into {GAN.label(GAN.default())}. " \
+                        + describe(p, GAN.label(GAN.default()))
         path = out / "gan_interpolation.gif"
         path.write_bytes(to_gif(s.interpolate(0, 1, 16)))
         written.append(path)
@@ -207,7 +217,7 @@ def make_pack(out: Path, images: list[Path] | None = None, scale: int = 3, runs:
             path = out / "gan_timeline.gif"
             path.write_bytes(GAN.timeline(learner).gif())
             written.append(path)
-        sections.append(gan_summary(learner))
+        sections.append(gan_summary(learner) + (f"\n\n{projected}" if FASHION.names() else ""))
     say(0.9, "Training curves")
     for folder in runs or []:
         if folder.is_dir():

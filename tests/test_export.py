@@ -28,12 +28,12 @@ def test_export_writes_panels_grids_curves_and_summary(tmp_path, photo):
     # classifier's evidence lies on two examples, the GAN's direction strips; laid on white, as slides are.
     inside = {f"sr_inside_{w}_cat_x2.png" for w in ("difference", "stages", "filters")}
     saliency = {n for n in names if n.startswith("classify_saliency_")}
-    assert inside <= names and len(saliency) == 2 and "gan_directions.png" in names
-    for name in [*inside, *saliency, "gan_directions.png", panel]:
+    assert inside <= names and len(saliency) == 2 and {"gan_directions.png", "gan_projection.png"} <= names
+    for name in [*inside, *saliency, "gan_directions.png", "gan_projection.png", panel]:
         fig = Image.open(out / name)
         assert fig.mode in ("RGB", "L") and fig.width > 300, name
         assert fig.convert("RGB").getpixel((2, 2)) == (255, 255, 255) or name == "gan_directions.png", name
-    assert all(f"`{n}`" in summary for n in inside)
+    assert all(f"`{n}`" in summary for n in [*inside, "gan_projection.png"])
 
 
 def test_the_export_button_of_the_gradio_app_returns_the_pack(client, photo, tmp_path):

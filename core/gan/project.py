@@ -24,7 +24,7 @@ from core.fashion.predict import image_to_tensor
 from core.gan.explore import nearest_training_images, training_images
 from core.gan.render import to_bytes
 from core.gan.sample import Sampler
-from core.sr.compare import captioned, tile_row
+from core.imaging import captioned, tile_row
 
 #: The search's defaults, chosen on 100 Fashion-MNIST test images with the shipped generators (one CPU thread;
 #: `python -m bench.gan_project`): see README's "Projecting an image" numbers.
