@@ -125,7 +125,7 @@ def test_stages_are_the_model_layers_outputs_and_show_the_most_active_channels(v
     assert [s.shape for s in mlp] == [(1, 28, 28), (500,)] and mlp[1].maps.shape == (1, 20, 25)
     assert [s.name for s in inside.stages(TASK.load("softmax"), view)] == ["input"]
     panel = inside.stages_panel(st)
-    assert panel.height >= len(st) * inside.MAP_SIDE // 2 and panel.width >= inside.LABEL_W + 4 * inside.MAP_SIDE
+    assert panel.height >= len(st) * (inside.LABEL_H + inside.MAP_SIDE // 2) and panel.width >= 4 * inside.MAP_SIDE
 
 
 def test_softmax_weight_images_are_its_weight_matrix_drawn_red_positive_blue_negative():

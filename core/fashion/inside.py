@@ -27,10 +27,11 @@ from core.fashion.models import MLP, Network, SmallCNN, SmallResNet, SoftmaxRegr
 from core.fashion.predict import Classifier, image_to_tensor, to_fashion_mnist
 from core.imaging import captioned, map_image, text_tile, tile_column, tile_row
 
-#: Channels shown per stage (the most active on the input), the side each map is drawn at, the label beside them.
+#: Channels shown per stage (the most active on the input), the side each map is drawn at, the label above them
+#: (three lines, the longest "conv 3x3, stride 2, 2 residual blocks" at 18 px).
 CHANNELS = 4
-MAP_SIDE = 112
-LABEL_W = 340
+MAP_SIDE = 96
+LABEL_W, LABEL_H = 340, 92
 #: Side (px) of the enlarged 28x28 view under the evidence (8 px per pixel), and of each softmax weight image.
 VIEW_SIDE = 224
 WEIGHT_SIDE = 140
@@ -120,9 +121,14 @@ def stages(clf: Classifier, view: Image.Image, k: int = CHANNELS) -> list[Stage]
 
 
 def stages_panel(stages_: list[Stage], side: int = MAP_SIDE) -> Image.Image:
-    """One row per stage: its name, what it does and its shape, then its maps (each stretched to its own range)."""
-    return tile_column([tile_row([text_tile([s.name, s.what, s.caption], LABEL_W, side),
-                                  *(map_image(m, side) for m in s.maps)]) for s in stages_])
+    """Each stage's name, what it does and its shape, above its maps (each stretched to its own range). Labels go
+    above, not beside, the maps: the panel stays narrow enough for a phone to show a stage's label and maps at once."""
+    out = []
+    for s in stages_:
+        maps = tile_row([map_image(m, side) for m in s.maps])
+        out.append(tile_column([text_tile([s.name, s.what, s.caption], max(LABEL_W, maps.width), LABEL_H), maps],
+                               gap=2))
+    return tile_column(out, gap=14)
 
 
 @dataclass
