@@ -15,8 +15,15 @@ if TYPE_CHECKING:
 #: The cells' colour (matplotlib's "Blues" at its darkest), drawn with an opacity that grows with the rate
 #: (square root: a 5 % confusion still shows), so an empty cell shows the page's own background, light or dark.
 CELL_RGB = (0.03, 0.32, 0.61)
-#: Font sizes in points; the figure is small in inches so that, shown 450-700 px wide, the numbers are 14-20 px.
+#: Font sizes in points (CELL_FONT: the counts' largest); the figure is small in inches so that, shown 450-700 px
+#: wide, the class names are 14-20 px.
 CELL_FONT, TICK_FONT, TITLE_FONT = 13, 12, 13
+#: The confusion matrix's size in inches: cells of about 0.42 in, beside the class names.
+CONFUSION_SIZE = (6.0, 5.7)
+#: The share of a cell's width its widest count may take (the rest is margin: counts never touch the edges), and
+#: how wide a digit is in em (DejaVu Sans, matplotlib's font and the SVG's first choice: 0.636; the browsers'
+#: fallback sans-serif fonts have narrower digits).
+CELL_FILL, DIGIT_EM = 0.75, 0.636
 #: A colour no one draws with: `confusion_matrix_svg` swaps it for the page's text colour (CSS currentColor).
 _INK = "#010203"
 
@@ -31,7 +38,7 @@ def confusion_matrix_figure(matrix: Sequence[Sequence[int]], classes: Sequence[s
 
     m = np.asarray(matrix, dtype=float)
     norm = m / np.clip(m.sum(1, keepdims=True), 1, None)
-    fig = Figure(figsize=(5.2, 4.9), dpi=100)
+    fig = Figure(figsize=CONFUSION_SIZE, dpi=100)
     ax = fig.subplots()
     if transparent:
         fig.patch.set_alpha(0)
@@ -48,14 +55,22 @@ def confusion_matrix_figure(matrix: Sequence[Sequence[int]], classes: Sequence[s
     ax.set_ylabel("true", fontsize=TICK_FONT, color=ink)
     for spine in ax.spines.values():
         spine.set_color(ink)
+    ax.set_title(title, fontsize=TITLE_FONT, color=ink)
+    fig.tight_layout()  # before the counts: their size follows from the cells' size once the layout is done
+    ax.apply_aspect()  # square cells: the box shrinks to them (otherwise only when drawn)
+    size = count_font(ax.get_position().width * fig.get_figwidth() * 72 / n, len(str(int(m.max()))))
     for i in range(n):
         for j in range(n):
             if m[i, j]:  # white on a strong cell, the page's ink on a faint one
-                ax.text(j, i, f"{int(m[i, j])}", ha="center", va="center", fontsize=CELL_FONT,
+                ax.text(j, i, f"{int(m[i, j])}", ha="center", va="center", fontsize=size,
                         color="white" if cells[i, j, 3] > 0.6 else ink)
-    ax.set_title(title, fontsize=TITLE_FONT, color=ink)
-    fig.tight_layout()
     return fig
+
+
+def count_font(cell_pt: float, digits: int) -> float:
+    """The counts' font size (points) in cells `cell_pt` points wide: the widest count (`digits` digits) takes
+    `CELL_FILL` of the cell at most, and none is larger than `CELL_FONT`."""
+    return min(CELL_FONT, CELL_FILL * cell_pt / (max(digits, 1) * DIGIT_EM))
 
 
 def confusion_matrix_svg(matrix: Sequence[Sequence[int]], classes: Sequence[str], title: str = "") -> str:

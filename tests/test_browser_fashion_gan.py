@@ -437,12 +437,13 @@ def test_look_inside_the_classifier_after_an_example_and_a_model_switch(classify
         assert np.array_equal(evidence, np.asarray(v.saliency.convert("RGB")))  # as `_image` reads it back
         for elem_id, made in (("classify-stages", v.stages), ("classify-weights", v.weights)):
             assert _image(page, elem_id)[1].shape[:2] == (made.height, made.width)
-        page.locator("#classify-inside-note").get_by_text(FASHION.evidence_note(v.method)[2:30]).wait_for()
+        page.locator("#classify-inside-note").get_by_text(FASHION.evidence_note(v.method).replace("**", "")[:60]).wait_for()
         return src
 
     src = shown_as_core_draws_it(FASHION.default())
     # Its captions are drawn at 18 px and shown at the picture's own size (not shrunk) on a laptop.
     assert page.locator("#classify-evidence img").evaluate("(el) => el.getBoundingClientRect().width") >= 684
+    page.wait_for_function("() => !document.querySelector('#classify-inside').innerText.includes('processing')")
     screenshot(page, "classify_look_inside", readme=True)
     page.locator("#classify-model input").click()
     page.get_by_role("option", name=FASHION.label("mlp")).click()

@@ -158,14 +158,16 @@ def test_the_gan_page_projects_a_drawing_and_directions_start_from_it(page):
     screenshot(page, "streamlit_gan_project_directions", full_page=False)
 
 
-def test_the_confusion_matrix_reads_on_a_1280_screen_its_counts_inside_their_cells():
+def test_the_confusion_matrix_reads_on_a_1280_screen_its_counts_inside_their_cells(page):
     """#29 defect 7: at 1280 px the matrix sat in a third of the page, its counts about 9 px and touching their
     cells' edges. Measured in the browser: counts of 16 px or more, each narrower than its cell by a margin."""
-    with streamlit_page(1280, 720) as page:
+    page.set_viewport_size({"width": 1280, "height": 720})
+    try:
         _open(page, FASHION.tab)
         svg = page.locator("svg").filter(has_text="Ankle boot").first
         svg.wait_for(timeout=120_000)
         svg.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)  # the layout settles at the new width
         m = svg.evaluate("""(svg) => {
             const counts = [...svg.querySelectorAll('text')].filter(t => /^\\d+$/.test(t.textContent.trim()));
             const boxes = counts.map(t => t.getBoundingClientRect());
@@ -177,4 +179,5 @@ def test_the_confusion_matrix_reads_on_a_1280_screen_its_counts_inside_their_cel
         assert m["size"] >= 16, m
         assert m["widest"] <= 0.8 * m["pitch"], m
         screenshot(page, "streamlit_classify_confusion_1280", full_page=False)
-
+    finally:
+        page.set_viewport_size({"width": 1440, "height": 900})

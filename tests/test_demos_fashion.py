@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -108,3 +109,75 @@ def test_streamlit_page_shows_all_the_models_on_the_same_input():
     assert not at.exception and not at.error
     table = next(m.value for m in at.markdown if "on the same 28×28 view" in m.value)
     assert all(TASK.load(n).title in table for n in TASK.names())
+
+
+def _look_inside_handlers(demo) -> list:
+    return [f for f in demo.fns.values() if getattr(f, "name", "") == "look_inside"]
+
+
+def test_gradio_look_inside_is_computed_while_open_and_shows_the_models_own_pictures(tmp_path):
+    """The accordion's handler (in-process, on the suite's own Blocks): nothing while closed; open, the core's
+    pictures of the picked model on the input on screen; every answer refreshes it."""
+    import gradio as gr
+
+    from core.fashion import inside
+    from core.fashion.predict import to_fashion_mnist
+    from core.imaging import open_image
+    from demos.gradio_app import build_demo
+
+    demo = build_demo()
+    handlers = _look_inside_handlers(demo)
+    # Refreshed by: Classify, Classify drawing, an example, the model picker, and opening the accordion.
+    assert len(handlers) == 5
+    look = handlers[0].fn
+    path, _ = TASK.examples()[1]  # trousers
+    assert look(False, "photo", str(path), None, "cnn") == (gr.skip(),) * 4  # closed: nothing computed or sent
+    for arch in ("cnn", "mlp"):
+        note, evidence, stages, weights = look(True, "photo", str(path), None, arch)
+        v = inside.look_inside(TASK.load(arch), to_fashion_mnist(open_image(path)), TASK.load("softmax"))
+        assert note == TASK.evidence_note(v.method)
+        for shown, made in ((evidence, v.saliency), (stages, v.stages), (weights, v.weights)):
+            assert np.array_equal(np.asarray(Image.open(shown)), np.asarray(made))
+    # Nothing on screen to look at: it says so instead of failing.
+    note, *pictures = look(True, "drawing", str(path), {"composite": None}, "cnn")
+    assert "first" in note and pictures == [None, None, None]
+
+
+def test_streamlit_page_looks_inside_the_classifier_when_opened():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "demos" / "st_pages" / "fashion.py"), default_timeout=60).run()
+    assert TASK.inside_label in [e.label for e in at.expander]
+    shown = len(at.image)
+    assert not any("Where the score comes from" in m.value for m in at.markdown)  # computed only when opened
+    at.session_state["inside"] = True  # the visitor opens the expander
+    at.run()
+    assert not at.exception and not at.error
+    notes = [m.value for m in at.markdown]
+    assert TASK.evidence_note(f"Grad-CAM, {'stage 3' if at.selectbox(key='arch').value == 'resnet' else 'layer2'}") \
+        in notes and TASK.stages_note in notes and TASK.weights_note in notes
+    assert len(at.image) == shown + 3  # evidence, stages, softmax weights
+    at.selectbox(key="arch").set_value("mlp").run()  # the model switch redraws it for the new model
+    assert TASK.evidence_note("integrated gradients") in [m.value for m in at.markdown]
+
+
+def test_confusion_matrix_counts_fit_their_cells_with_a_margin():
+    """#29 defect 7: three-digit counts touched their cells' edges. Each count's width (DejaVu Sans digits, the
+    SVG's first font) is at most 3/4 of the cells' pitch, and the counts are no smaller than the class names less
+    a fifth."""
+    from core.plots import DIGIT_EM, TICK_FONT, confusion_matrix_svg
+
+    for arch in TASK.names():
+        matrix = TASK.entry(arch).metrics["confusion_matrix"]
+        svg = confusion_matrix_svg(matrix, CLASSES, TASK.confusion_title(arch))
+        counts = [(float(size), float(x), float(y), text) for size, x, y, text in re.findall(
+            r'font-size: ([\d.]+)px[^>]*x="([\d.]+)" y="([\d.]+)"[^>]*>(\d+)</text>', svg)]
+        assert len(counts) == sum(1 for row in matrix for c in row if c)
+        size = {c[0] for c in counts}.pop()
+        rows = {}
+        for _, x, y, _ in counts:
+            rows.setdefault(round(y, 1), []).append(x)
+        pitch = min(b - a for xs in rows.values() for a, b in zip(sorted(xs), sorted(xs)[1:], strict=False))
+        widest = max(len(t) for *_, t in counts)
+        assert widest * DIGIT_EM * size <= 0.75 * pitch + 1e-6, (arch, size, pitch)
+        assert size >= 0.8 * TICK_FONT

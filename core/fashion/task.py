@@ -79,6 +79,26 @@ class ClassifyTask(Task):
         return ("Each model on the same 28×28 view, from the paper's baseline up:\n\n"
                 + "\n".join(f"- {m}: **{c}** ({p:.0%})" for m, c, p in rows))
 
+    #: The checkpoint whose weights are drawn as one image per class (a linear model on the pixels).
+    weights_model = "softmax"
+    inside_label = "Look inside the classifier"
+    stages_note = ("**Each stage of the network** on this input, named and shaped as in the model code: the most "
+                   "active maps of each (each stretched to its own range, white the most active).")
+    weights_note = ("**What the softmax regression learned**: its weights, one 28×28 image per class. A class's score "
+                    "is the sum of each pixel times its weight, so a garment lit where its class is red scores high.")
+
+    @staticmethod
+    def evidence_note(method: str) -> str:
+        """What the evidence picture shows, for `core.fashion.inside.evidence_method`'s `method`."""
+        if method.startswith("Grad-CAM"):
+            layer = method.split(", ", 1)[1]
+            return (f"**Where the score comes from**, for the likeliest class and the runner-up: Grad-CAM on the "
+                    f"last 7×7 maps ({layer}), each position weighted by its own gradient, enlarged. The layers "
+                    "after them are linear, so the positions' shares add up to the class's score.")
+        return ("**Which pixels raise the score**, for the likeliest class and the runner-up: integrated gradients "
+                "from a black image. Each pixel's share of the change in the class's score from a black image to "
+                "this one; the shares add up to that change.")
+
     def confusion_title(self, name: str) -> str:
         """The one wording of a confusion matrix's title: '<title>: test accuracy 95.1 %'."""
         e = self.entry(name)

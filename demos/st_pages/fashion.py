@@ -3,6 +3,7 @@
 import streamlit as st
 from PIL import Image
 
+from core.fashion import inside
 from core.fashion.data import CLASSES
 from core.fashion.predict import classify, side_by_side
 from core.fashion.task import SKETCH_SIZE, SKETCH_STROKE, TASK, VIEW_SIZE
@@ -12,9 +13,24 @@ from core.tasks import USER_ERRORS
 from demos.components.page import page_header, uploaded_image
 from demos.components.sketchpad import sketchpad
 
+#: Width (px) of the confusion matrix: its counts and class names 17-18 px (a third of the page at 1280 px left 8 px).
+CONFUSION_PX = 640
+#: Width (px) of the input picture beside the controls.
+INPUT_PX = 320
+#: On a phone the look-inside pictures keep their own size (their captions are drawn at 18 px) and scroll sideways,
+#: instead of shrinking to the screen's width (captions of 7-8 px).
+PHONE_CSS = """<style>
+@media (max-width: 720px) {
+  .st-key-inside_pictures [data-testid="stImageContainer"] { overflow-x: auto; width: 100%; }
+  .st-key-inside_pictures [data-testid="stImageContainer"] img {
+    max-width: none !important; width: auto !important; min-width: max-content; flex-shrink: 0;
+  }
+}
+</style>"""
+
 archs = page_header(TASK)
 
-left, mid, right = st.columns([1, 1, 1.2])
+left, mid = st.columns([1, 1.2])
 with left:
     arch = st.selectbox(TASK.picker, archs, index=archs.index(TASK.default()), format_func=TASK.label, key="arch")
     with st.expander("Model card"):
@@ -47,9 +63,9 @@ except USER_ERRORS as e:
     st.stop()
 
 if source == "Example":
-    left.image(img, caption=f"Input (true class: {examples[example]})", width="stretch")
+    left.image(img, caption=f"Input (true class: {examples[example]})", width=INPUT_PX)
 elif source == "Upload":
-    left.image(img, caption="Input", width="stretch")
+    left.image(img, caption="Input", width=INPUT_PX)
 with mid:
     st.subheader(f"{next(iter(p.probabilities))}")
     for name, prob in p.top(5).items():
@@ -59,8 +75,21 @@ with mid:
     if st.toggle("All the models on this input", key="all_models"):  # computed only while on
         rows = side_by_side(p.view, [TASK.load(n) for n in archs if TASK.entry(n).card is not None])
         st.markdown(TASK.side_by_side_markdown(rows))
-with right:
-    st.markdown("**Confusion matrix** on the 10,000 test images (rows: true class)")
-    # Inline SVG: sharp at any size, text in the theme's colour (light or dark). st.html would drop it.
-    st.markdown(confusion_matrix_svg(TASK.entry(arch).metrics["confusion_matrix"], CLASSES,
-                                     TASK.confusion_title(arch)), unsafe_allow_html=True)
+st.markdown("**Confusion matrix** on the 10,000 test images (rows: true class)")
+# Inline SVG: sharp at any size, text in the theme's colour (light or dark). st.html would drop it.
+st.markdown(confusion_matrix_svg(TASK.entry(arch).metrics["confusion_matrix"], CLASSES, TASK.confusion_title(arch)),
+            unsafe_allow_html=True, width=CONFUSION_PX)
+
+box = st.expander(TASK.inside_label, key="inside", on_change="rerun")
+if box.open:  # computed only while open
+    v = inside.look_inside(TASK.load(arch), p.view,
+                           TASK.load(TASK.weights_model) if TASK.weights_model in archs else None)
+    with box, st.container(key="inside_pictures"):
+        st.html(PHONE_CSS)
+        st.markdown(TASK.evidence_note(v.method))
+        st.image(v.saliency)
+        st.markdown(TASK.stages_note)
+        st.image(v.stages)
+        if v.weights is not None:
+            st.markdown(TASK.weights_note)
+            st.image(v.weights)

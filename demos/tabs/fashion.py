@@ -5,6 +5,7 @@ from __future__ import annotations
 import gradio as gr
 from PIL import Image
 
+from core.fashion import inside
 from core.fashion.data import CLASSES
 from core.fashion.predict import classify, side_by_side, to_fashion_mnist
 from core.fashion.task import SKETCH_SIZE, SKETCH_STROKE, VIEW_SIZE, ClassifyTask
@@ -16,6 +17,17 @@ from demos.components.outputs import cached_examples, image_input, save_outputs
 from demos.tabs import header
 
 PHOTO, DRAWING = "photo", "drawing"  # which input the answer on screen is about
+
+#: On a phone the look-inside pictures keep their own size (their captions are drawn at 18 px) and scroll sideways,
+#: instead of shrinking to the screen's width (captions of 6-7 px).
+CSS = """
+@media (max-width: 720px) {
+  #classify-inside .image-container { overflow-x: auto; }
+  #classify-inside .image-container > button { width: max-content; justify-content: flex-start; }
+  #classify-inside .image-frame { width: max-content; }
+  #classify-inside .image-frame img { width: auto; height: auto; max-width: none; }
+}
+"""
 
 
 def build(task: ClassifyTask, demo: gr.Blocks) -> None:
@@ -75,8 +87,27 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
             raise gr.Error(str(e)) from e
         return task.side_by_side_markdown(rows)
 
+    def look_inside(is_open: bool, source_: str, path: str | None, sketch: dict | None, arch_: str):
+        """The picked classifier seen from the inside on the input on screen (computed only while open):
+        (note, evidence picture, stages picture, softmax weight images)."""
+        if not is_open:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        img = path if source_ == PHOTO else drawn(sketch)
+        if not img:
+            return "Classify a photo or a drawing first: this shows the model working on it.", None, None, None
+        try:
+            clf, view = task.load(arch_), to_fashion_mnist(open_image(img))
+            weights = task.load(task.weights_model) if task.weights_model in task.names() else None
+        except USER_ERRORS as e:
+            raise gr.Error(str(e)) from e
+        v = inside.look_inside(clf, view, weights)
+        pictures = {"evidence.png": v.saliency, "stages.png": v.stages, "softmax_weights.png": v.weights}
+        paths = save_outputs("inside", {k: im for k, im in pictures.items() if im is not None})
+        return task.evidence_note(v.method), *paths, *[None] * (3 - len(paths))
+
     source = gr.State(PHOTO)
     all_open = gr.State(False)
+    inside_open = gr.State(False)
     # The answer's components are made first (rendered in the middle column) so the examples can fill them.
     label = gr.Label(num_top_classes=5, show_label=False, elem_id="classify-label", render=False)
     view = gr.Image(show_label=False, format="png", height=VIEW_SIZE + 16, elem_id="classify-view",
@@ -109,9 +140,16 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
             timing.render()
             with gr.Accordion("All the models on this input", open=False, elem_id="classify-all") as all_box:
                 everyone = gr.Markdown(elem_id="classify-all-answers")
-        with gr.Column(scale=5, min_width=420):
+        with gr.Column(scale=6, min_width=420):  # wide: 10x10 cells of three-digit counts
             gr.Markdown("**Confusion matrix** on the 10,000 test images (rows: true class)")
             plot = gr.HTML(elem_id="classify-confusion")
+    with gr.Accordion(task.inside_label, open=False, elem_id="classify-inside") as inside_box:
+        inside_note = gr.Markdown(elem_id="classify-inside-note")
+        evidence = gr.Image(show_label=False, type="filepath", interactive=False, elem_id="classify-evidence")
+        gr.Markdown(task.stages_note)
+        stages = gr.Image(show_label=False, type="filepath", interactive=False, elem_id="classify-stages")
+        gr.Markdown(task.weights_note)
+        weights = gr.Image(show_label=False, type="filepath", interactive=False, elem_id="classify-weights")
 
     with examples:
         rows = task.examples()
@@ -122,17 +160,25 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
                               + ", ".join(truth for _, truth in rows) + ")")
     # A visitor's own request cancels the first answer if it is still on its way (it would land over theirs).
     all_io = ([all_open, source, inp, pad], everyone)
-    btn.click(run_classify, [inp, arch], outputs, api_name="classify", cancels=[first]).success(
-        all_answers, *all_io, api_name=False)
-    draw_btn.click(run_classify_drawing, [pad, arch], outputs, api_name="classify_drawing", cancels=[first]).success(
-        all_answers, *all_io, api_name=False)
+    inside_outputs = [inside_note, evidence, stages, weights]
+    inside_io = ([inside_open, source, inp, pad, arch], inside_outputs)
+    for answered in (
+        btn.click(run_classify, [inp, arch], outputs, api_name="classify", cancels=[first]),
+        draw_btn.click(run_classify_drawing, [pad, arch], outputs, api_name="classify_drawing", cancels=[first]),
+    ):
+        answered.success(all_answers, *all_io, api_name=False)
+        answered.success(look_inside, *inside_io, api_name=False)
     all_box.expand(lambda: True, None, all_open, api_name=False, queue=False).then(all_answers, *all_io, api_name=False)
     all_box.collapse(lambda: False, None, all_open, api_name=False, queue=False)
+    inside_box.expand(lambda: True, None, inside_open, api_name=False, queue=False).then(
+        look_inside, *inside_io, api_name=False)
+    inside_box.collapse(lambda: False, None, inside_open, api_name=False, queue=False)
     ex.cache_event.then(all_answers, *all_io, api_name=False)  # an example picked
-    for event in (inp.upload, inp.clear):  # a new photo: the table speaks of the old one until it is classified
-        event(lambda: "", None, everyone, api_name=False, queue=False)
+    ex.cache_event.then(look_inside, *inside_io, api_name=False)
+    for event in (inp.upload, inp.clear):  # a new photo: the views speak of the old one until it is classified
+        event(lambda: ("", "", None, None, None), None, [everyone, *inside_outputs], api_name=False, queue=False)
     photo_tab.select(lambda: PHOTO, None, source, api_name=False)
     draw_tab.select(lambda: DRAWING, None, source, api_name=False)
     arch.change(reanswer, [source, inp, pad, arch], outputs, api_name=False).then(
-        show_model, arch, [plot, card], api_name=False)
+        show_model, arch, [plot, card], api_name=False).then(look_inside, *inside_io, api_name=False)
     demo.load(show_model, arch, [plot, card], api_name=False)
