@@ -194,10 +194,15 @@ CHIP = (36, 36, 36, 235)
 CLEAR = (0, 0, 0, 0)
 
 
+def drawable(text: str) -> str:
+    """`text` in the characters the bundled font has: its "×" is a missing-glyph box, so it becomes "x"."""
+    return text.replace("×", "x")
+
+
 def draw_caption(tile: Image.Image, y: int, label: str) -> None:
     """Write `label` (white on a dark chip, in the readable font) into the `CAPTION_H`-px strip of the RGBA `tile`
     that starts at row `y`."""
-    draw, font = ImageDraw.Draw(tile), caption_font()
+    draw, font, label = ImageDraw.Draw(tile), caption_font(), drawable(label)
     x0, y0, x1, y1 = draw.textbbox((6, y + 5), label, font=font)
     draw.rounded_rectangle((x0 - 5, y + 2, x1 + 5, y + CAPTION_H - 2), radius=5, fill=CHIP)
     draw.text((6, y + 5), label, fill="white", font=font)
@@ -214,7 +219,7 @@ def captioned(img: Image.Image, label: str) -> Image.Image:
 def text_tile(lines: list[str], width: int, height: int) -> Image.Image:
     """A transparent `width` x `height` tile holding `lines` on a dark chip, vertically centred: the first as a
     heading (22 px, white), the others at `CAPTION_PX` in light grey. (A label beside a row of pictures.)"""
-    tile = Image.new("RGBA", (width, height), CLEAR)
+    tile, lines = Image.new("RGBA", (width, height), CLEAR), [drawable(line) for line in lines]
     draw = ImageDraw.Draw(tile)
     top = y = (height - 28 - 24 * (len(lines) - 1)) // 2
     fonts = [caption_font(22 if i == 0 else CAPTION_PX) for i in range(len(lines))]

@@ -87,3 +87,16 @@ def test_animated_gif_gives_its_first_frame_and_alpha_goes_white():
     gif = next(c for c in CORPUS if c.name == "animated GIF")
     assert open_image(gif.make()).getpixel((0, 0)) == (255, 0, 0)
     assert open_image(_png_bytes(Image.new("LA", (2, 2), (0, 0)))).getpixel((0, 0)) == (255, 255, 255)
+
+
+def test_captions_draw_no_missing_glyph_boxes():
+    """The bundled font has no "×": "Input (28×28 view)" showed a box in the projection figure. Captions draw it
+    as "x", so the caption equals the one written with "x"."""
+    import numpy as np
+
+    from core.imaging import captioned, text_tile
+
+    pic = Image.new("RGB", (300, 40), "gray")
+    assert np.array_equal(np.asarray(captioned(pic, "Input (28×28 view)")), np.asarray(captioned(pic, "Input (28x28 view)")))
+    assert not np.array_equal(np.asarray(captioned(pic, "Input (28×28 view)")), np.asarray(captioned(pic, "Input (28 28 view)")))
+    assert np.array_equal(np.asarray(text_tile(["5×5"], 120, 60)), np.asarray(text_tile(["5x5"], 120, 60)))
