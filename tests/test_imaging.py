@@ -92,8 +92,6 @@ def test_animated_gif_gives_its_first_frame_and_alpha_goes_white():
 def test_captions_draw_no_missing_glyph_boxes():
     """The bundled font has no "×": "Input (28×28 view)" showed a box in the projection figure. Captions draw it
     as "x", so the caption equals the one written with "x"."""
-    import numpy as np
-
     from core.imaging import captioned, text_tile
 
     pic = Image.new("RGB", (300, 40), "gray")
