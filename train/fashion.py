@@ -79,12 +79,12 @@ class PhotoViews:
     description: str
 
 
-def photo_views(folder: Path, split: str) -> PhotoViews:
+def photo_views(folder: Path, split: str, quiet: bool = False) -> PhotoViews:
     """The `split` of the photo folder, scored folders only, each photo through the demos' preprocessing once
     (deterministic: a resumed run makes the same views); unreadable photos are skipped with a line."""
     photos = [p for p in split_photos(list_photos(folder), split) if p.scored]
     views, kept = [], []
-    for p in tqdm(photos, desc=f"{split} photos", leave=False):
+    for p in tqdm(photos, desc=f"{split} photos", leave=False, disable=quiet):
         try:
             views.append(image_to_tensor(to_fashion_mnist(open_image(p.path))))
             kept.append(p)
@@ -134,8 +134,8 @@ def fit(args: argparse.Namespace) -> None:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)  # the initial weights
     model = initial_model(args)
-    photos = photo_views(args.photos, "train") if args.photos else None
-    val_photos = photo_views(args.photos, "val") if args.photos else None
+    photos = photo_views(args.photos, "train", args.quiet) if args.photos else None
+    val_photos = photo_views(args.photos, "val", args.quiet) if args.photos else None
     all_x, all_y = load_split(True, args.data, args.download)
     test_x, test_y = load_split(False, args.data, args.download)
     all_x, test_x = to_input(all_x), to_input(test_x)
@@ -337,17 +337,17 @@ def photo_table(scores: list[PhotoScores]) -> str:
 
     first = scores[0].folders
     scored = [f for f in FOLDER_CLASSES if FOLDER_CLASSES[f] and f in first]
-    head = f"{'folder (photos)':22s}" + "".join(f" | {s.model[:24]:>24s}" for s in scores)
-    lines = [head, f"{'':22s}" + " | {:>11s} {:>12s}".format("top-1", "top-3") * len(scores), "-" * len(head)]
+    head = f"{'folder (photos)':28s}" + "".join(f" | {s.model[:24]:>24s}" for s in scores)
+    lines = [head, f"{'':28s}" + " | {:>17s} {:>6s}".format("top-1", "top-3") * len(scores), "-" * len(head)]
     for f in scored:
-        lines.append(f"{f'{f} ({first[f].photos})':22s}" + "".join(f" | {'':10s}{cell(s.folders[f])}" for s in scores))
+        lines.append(f"{f'{f} ({first[f].photos})':28s}" + "".join(f" | {'':10s}{cell(s.folders[f])}" for s in scores))
     lines.append("-" * len(head))
     rows = [("grouped", lambda s: s.grouped), ("footwear", lambda s: s.total([FOOTWEAR])),
             ("clothes (no footwear)", lambda s: s.total([f for f in scored if f != FOOTWEAR]))]
     for name, total in rows:
-        lines.append(f"{f'{name} ({total(scores[0]).photos})':22s}" + "".join(f" | {'':10s}{cell(total(s))}"
+        lines.append(f"{f'{name} ({total(scores[0]).photos})':28s}" + "".join(f" | {'':10s}{cell(total(s))}"
                                                                              for s in scores))
-    lines.append(f"{'ms per photo (median)':22s}" + "".join(f" | {s.milliseconds:23.1f}" for s in scores))
+    lines.append(f"{'ms per photo (median)':28s}" + "".join(f" | {s.milliseconds:23.1f}" for s in scores))
     unscored = [f for f in FOLDER_CLASSES if not FOLDER_CLASSES[f] and f in first]
     if unscored:
         lines.append("\nNot scored (no Fashion-MNIST class); each model's most frequent answers:")
