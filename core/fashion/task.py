@@ -34,8 +34,9 @@ class ClassifyTask(Task):
     icon = ":material/checkroom:"
     heading = "Fashion-MNIST classification"
     intro = (
-        "Upload a photo of a garment (on a light background) or draw one. The image is turned into what the "
-        "models were trained on: grayscale, inverted, cropped to the object and shrunk to 28×28 (shown below)."
+        "Upload a photo of a garment or draw one. The image is turned into what the models were trained on: the "
+        "garment found by how its colour differs from the background, light on black, cropped to it and shrunk to "
+        "28×28 (shown below)."
     )
     picker = "Model (test accuracy)"
     what = "classifier"
