@@ -219,98 +219,6 @@ def test_gan_interpolation_wraps_and_plays_inline(gan_page):
     screenshot(page, "gan_arithmetic")
 
 
-@pytest.fixture(scope="module")
-def classify_page(page):
-    assert FASHION.names() and FASHION.examples()
-    page.get_by_role("tab", name="Classify").click()
-    return page
-
-
-def _answer(page, model: str, old: str = "") -> str:
-    """The timing line once it names `model` and differs from `old` (and no progress timer is running)."""
-    page.wait_for_function(
-        """([model, old]) => { const t = document.querySelector('#classify-timing').innerText;
-             return t.includes(model) && t.includes('ms on the CPU') && t !== old && !/^\\s*[\\d.]+s\\b/.test(t); }""",
-        arg=[model, old], timeout=30_000)
-    return page.locator("#classify-timing").inner_text()
-
-
-def test_classify_model_switch_reanswers(classify_page):
-    from core.fashion.predict import classify
-    from core.imaging import open_image
-
-    page = classify_page
-    path, _ = FASHION.examples()[0]
-    page.get_by_role("tab", name="Photo").click()
-    page.locator("#classify-input input[type=file]").set_input_files(str(path))
-    page.get_by_role("button", name="Classify", exact=True).click()
-    first = _answer(page, FASHION.entry(FASHION.default()).title)
-    other = next(a for a in FASHION.names() if a != FASHION.default())
-    page.locator("#classify-model input").click()
-    page.get_by_role("option", name=FASHION.label(other)).click()
-    second = _answer(page, FASHION.entry(other).title, first)  # re-answered by the new model, no click
-    top = next(iter(classify(open_image(path), FASHION.load(other)).probabilities))
-    page.wait_for_function("(c) => document.querySelector('#classify-label').innerText.includes(c)", arg=top)
-    # The confusion matrix follows the model and is vector text, not a bitmap.
-    page.wait_for_function("(t) => document.querySelector('#classify-confusion svg text, #classify-confusion svg')"
-                           " && document.querySelector('#classify-confusion').innerText.includes(t)",
-                           arg=FASHION.confusion_title(other).split(":")[0], timeout=30_000)
-    screenshot(page, "classify_switch")
-    page.locator("#classify-model input").click()
-    page.get_by_role("option", name=FASHION.label(FASHION.default())).click()
-    _answer(page, FASHION.entry(FASHION.default()).title, second)
-
-
-def test_first_drag_on_the_sketchpad_draws_and_classifies(classify_page):
-    page = classify_page
-    page.get_by_role("tab", name="Draw").click()
-    canvas = page.locator("#classify-sketch canvas").first
-    canvas.wait_for(timeout=30_000)
-    page.wait_for_timeout(500)
-    # Its label is read in full (a long one was cut off under the canvas's toolbar).
-    label = page.locator("#classify-sketch").get_by_text("Draw a garment", exact=True).first
-    assert label.evaluate("(el) => el.scrollWidth <= el.clientWidth + 1")
-    box = canvas.bounding_box()
-    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
-
-    def stroke(points):
-        page.mouse.move(x0 + points[0][0] * w, y0 + points[0][1] * h)
-        page.mouse.down()
-        for px, py in points[1:]:
-            page.mouse.move(x0 + px * w, y0 + py * h, steps=12)
-        page.mouse.up()
-
-    # Trousers, no tool clicked first: a waistband and two legs with a gap between them.
-    stroke([(0.3, 0.12), (0.7, 0.12)])
-    stroke([(0.32, 0.12), (0.3, 0.9)])
-    stroke([(0.68, 0.12), (0.7, 0.9)])
-    old = page.locator("#classify-timing").inner_text()
-    old_view = page.evaluate("() => document.querySelector('#classify-view img')?.src ?? null")
-    page.get_by_role("button", name="Classify drawing").click()
-    _answer(page, FASHION.entry(FASHION.default()).title, old)
-    assert "Draw a garment first" not in page.content()
-    _, view = _image(page, "classify-view", not_src=old_view)
-    screenshot(page, "classify_drawing")
-    small = view[::6, ::6, 0]  # back to the model's 28x28 view
-    row = small[18]  # across the legs, below the waistband
-    lit = row > 64
-    assert lit.sum() >= 2
-    cols = np.nonzero(lit)[0]
-    assert (~lit[cols.min() : cols.max() + 1]).sum() >= 4  # the legs stay apart: strokes did not merge
-    assert "Trouser" in page.locator("#classify-label").inner_text()
-    screenshot(page, "classify_drawing")
-    # Clear the canvas and draw again, as a person trying another garment would: the brush is still ready.
-    page.locator("#classify-sketch button[aria-label='Clear canvas']").first.click()
-    page.wait_for_timeout(500)
-    stroke([(0.2, 0.5), (0.8, 0.5)])  # a wide bar
-    page.locator("#classify-sketch button[aria-label='Color']").first.wait_for(timeout=10_000)  # the brush's tools
-    old = page.locator("#classify-timing").inner_text()
-    page.get_by_role("button", name="Classify drawing").click()
-    _answer(page, FASHION.entry(FASHION.default()).title, old)
-    assert "Draw a garment first" not in page.content()
-    assert page.locator(".toast-body, [data-testid='toast-body']").filter(has_text="Draw a garment").count() == 0
-
-
 def _stroke(page, canvas, points) -> None:
     """Drag the mouse along `points` (fractions of the canvas), as a hand draws: no tool clicked first."""
     box = canvas.bounding_box()
@@ -412,6 +320,98 @@ def test_gan_views_fit_a_phone_and_directions_show_the_sample_while_dragging(gan
         screenshot(page, f"gan_directions_{width}", full_page=False)
     finally:
         page.set_viewport_size({"width": 1440, "height": 900})
+
+
+@pytest.fixture(scope="module")
+def classify_page(page):
+    assert FASHION.names() and FASHION.examples()
+    page.get_by_role("tab", name="Classify").click()
+    return page
+
+
+def _answer(page, model: str, old: str = "") -> str:
+    """The timing line once it names `model` and differs from `old` (and no progress timer is running)."""
+    page.wait_for_function(
+        """([model, old]) => { const t = document.querySelector('#classify-timing').innerText;
+             return t.includes(model) && t.includes('ms on the CPU') && t !== old && !/^\\s*[\\d.]+s\\b/.test(t); }""",
+        arg=[model, old], timeout=30_000)
+    return page.locator("#classify-timing").inner_text()
+
+
+def test_classify_model_switch_reanswers(classify_page):
+    from core.fashion.predict import classify
+    from core.imaging import open_image
+
+    page = classify_page
+    path, _ = FASHION.examples()[0]
+    page.get_by_role("tab", name="Photo").click()
+    page.locator("#classify-input input[type=file]").set_input_files(str(path))
+    page.get_by_role("button", name="Classify", exact=True).click()
+    first = _answer(page, FASHION.entry(FASHION.default()).title)
+    other = next(a for a in FASHION.names() if a != FASHION.default())
+    page.locator("#classify-model input").click()
+    page.get_by_role("option", name=FASHION.label(other)).click()
+    second = _answer(page, FASHION.entry(other).title, first)  # re-answered by the new model, no click
+    top = next(iter(classify(open_image(path), FASHION.load(other)).probabilities))
+    page.wait_for_function("(c) => document.querySelector('#classify-label').innerText.includes(c)", arg=top)
+    # The confusion matrix follows the model and is vector text, not a bitmap.
+    page.wait_for_function("(t) => document.querySelector('#classify-confusion svg text, #classify-confusion svg')"
+                           " && document.querySelector('#classify-confusion').innerText.includes(t)",
+                           arg=FASHION.confusion_title(other).split(":")[0], timeout=30_000)
+    screenshot(page, "classify_switch")
+    page.locator("#classify-model input").click()
+    page.get_by_role("option", name=FASHION.label(FASHION.default())).click()
+    _answer(page, FASHION.entry(FASHION.default()).title, second)
+
+
+def test_first_drag_on_the_sketchpad_draws_and_classifies(classify_page):
+    page = classify_page
+    page.get_by_role("tab", name="Draw").click()
+    canvas = page.locator("#classify-sketch canvas").first
+    canvas.wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    # Its label is read in full (a long one was cut off under the canvas's toolbar).
+    label = page.locator("#classify-sketch").get_by_text("Draw a garment", exact=True).first
+    assert label.evaluate("(el) => el.scrollWidth <= el.clientWidth + 1")
+    box = canvas.bounding_box()
+    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
+
+    def stroke(points):
+        page.mouse.move(x0 + points[0][0] * w, y0 + points[0][1] * h)
+        page.mouse.down()
+        for px, py in points[1:]:
+            page.mouse.move(x0 + px * w, y0 + py * h, steps=12)
+        page.mouse.up()
+
+    # Trousers, no tool clicked first: a waistband and two legs with a gap between them.
+    stroke([(0.3, 0.12), (0.7, 0.12)])
+    stroke([(0.32, 0.12), (0.3, 0.9)])
+    stroke([(0.68, 0.12), (0.7, 0.9)])
+    old = page.locator("#classify-timing").inner_text()
+    old_view = page.evaluate("() => document.querySelector('#classify-view img')?.src ?? null")
+    page.get_by_role("button", name="Classify drawing").click()
+    _answer(page, FASHION.entry(FASHION.default()).title, old)
+    assert "Draw a garment first" not in page.content()
+    _, view = _image(page, "classify-view", not_src=old_view)
+    screenshot(page, "classify_drawing")
+    small = view[::6, ::6, 0]  # back to the model's 28x28 view
+    row = small[18]  # across the legs, below the waistband
+    lit = row > 64
+    assert lit.sum() >= 2
+    cols = np.nonzero(lit)[0]
+    assert (~lit[cols.min() : cols.max() + 1]).sum() >= 4  # the legs stay apart: strokes did not merge
+    assert "Trouser" in page.locator("#classify-label").inner_text()
+    screenshot(page, "classify_drawing")
+    # Clear the canvas and draw again, as a person trying another garment would: the brush is still ready.
+    page.locator("#classify-sketch button[aria-label='Clear canvas']").first.click()
+    page.wait_for_timeout(500)
+    stroke([(0.2, 0.5), (0.8, 0.5)])  # a wide bar
+    page.locator("#classify-sketch button[aria-label='Color']").first.wait_for(timeout=10_000)  # the brush's tools
+    old = page.locator("#classify-timing").inner_text()
+    page.get_by_role("button", name="Classify drawing").click()
+    _answer(page, FASHION.entry(FASHION.default()).title, old)
+    assert "Draw a garment first" not in page.content()
+    assert page.locator(".toast-body, [data-testid='toast-body']").filter(has_text="Draw a garment").count() == 0
 
 
 def test_look_inside_the_classifier_after_an_example_and_a_model_switch(classify_page):

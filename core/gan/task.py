@@ -115,12 +115,15 @@ class GanTask(Task):
         return (f"{n} samples from {self.title(name)}, seed {seed}, {what}"
                 + ("" if truncation >= 1 else f", truncation {truncation:g}"))
 
-    def _timeline_entry(self, name: str) -> dict | None:
-        """The card's `timeline` entry of a generator; None where its training recorded none or its card is damaged."""
+    def _card_part(self, name: str, key: str) -> dict | None:
+        """The card's `key` entry of a generator; None where its training recorded none or its card is damaged."""
         try:
-            return (self.entry(name).card or {}).get("timeline") or None
+            return (self.entry(name).card or {}).get(key) or None
         except ValueError:
             return None
+
+    def _timeline_entry(self, name: str) -> dict | None:
+        return self._card_part(name, "timeline")
 
     def timeline(self, name: str):
         """The shipped 'watch it learn' timeline of a generator (core.gan.timeline.Timeline), or None where its
@@ -145,10 +148,7 @@ class GanTask(Task):
 
     def curves(self, name: str) -> dict | None:
         """The training curves shipped in a generator's card (core.gan.curves), or None where it has none."""
-        try:
-            return (self.entry(name).card or {}).get("curves") or None
-        except ValueError:
-            return None
+        return self._card_part(name, "curves")
 
     def curves_figure(self, name: str):
         """A matplotlib Figure of the generator's training curves, or None where its card has none."""
