@@ -206,6 +206,9 @@ def test_training_records_a_timeline_that_ships_with_the_generator_and_survives_
     model, card = load_checkpoint(out, task="gan")
     shipped = Timeline.load(timeline_file(out))
     assert card["timeline"]["steps"] == shipped.steps == [2, 4, 6]
+    from core.gan.curves import summarise  # the card carries the run's curves too (the apps draw them)
+
+    assert card["curves"] == summarise(tmp_path / "whole" / "log.csv") and card["curves"]["series"]["loss_d"]["steps"] == [6]
     assert shipped.frames.shape == (3, TIMELINE_SAMPLES, 28, 28) and shipped.frames.dtype == torch.uint8
     # The last frame is the shipped generator (the EMA weights) on the fixed seeds and labels: the same again.
     z, y = timeline_inputs(model.z_dim, model.num_classes)
