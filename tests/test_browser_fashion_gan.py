@@ -259,7 +259,7 @@ def test_gan_projects_a_drawing_and_moves_it_along_the_directions(gan_page):
     lit = np.nonzero(small[18] > 64)[0]
     assert len(lit) >= 2 and (small[18][lit.min() : lit.max() + 1] <= 64).sum() >= 4
     assert match.shape == view.shape
-    screenshot(page, "gan_project_drawing")
+    screenshot(page, "gan_project_drawing", readme=True)
     # Its latent, downloaded, redraws the match; moving it along the directions starts from it.
     page.locator("#gan-project-latent").wait_for(timeout=30_000)
     with page.expect_download() as download:

@@ -55,7 +55,7 @@ def test_the_upscale_page_compares_in_a_before_after_slider_that_follows_a_drag(
     page.mouse.up()
     clip = after.evaluate("(el) => el.style.clipPath")
     assert clip.startswith("inset(0px 0px 0px 2") or clip.startswith("inset(0 0 0 2"), clip
-    screenshot(page, "streamlit_upscale_slider", full_page=False)
+    screenshot(page, "streamlit_upscale_slider", full_page=False, readme=True)
 
 
 def test_the_classify_page_shows_the_true_class_in_full(page):

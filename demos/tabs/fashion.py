@@ -12,7 +12,7 @@ from core.fashion.task import SKETCH_SIZE, SKETCH_STROKE, VIEW_SIZE, ClassifyTas
 from core.imaging import open_image
 from core.plots import confusion_matrix_svg
 from core.tasks import USER_ERRORS
-from demos.components.drawing import drawing_pad
+from demos.components.drawing import drawing_of, drawing_pad
 from demos.components.outputs import cached_examples, image_input, save_outputs
 from demos.tabs import header
 
@@ -42,11 +42,6 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
         (view,) = save_outputs("classify", {"model_view.png": p.view.resize((VIEW_SIZE, VIEW_SIZE), Image.NEAREST)})
         return p.top(5), view, f"**{p.model}**: {p.milliseconds:.1f} ms on the CPU"
 
-    def drawn(sketch: dict | None):
-        """The drawing, or None while the canvas is empty."""
-        composite = (sketch or {}).get("composite")
-        return None if composite is None or composite.getextrema()[-1] == (0, 0) else composite
-
     def run_classify(path: str | None, arch: str):
         """An uploaded photo -> (top-5 label dict, the model's 28x28 view, timing markdown)."""
         if not path:
@@ -55,7 +50,7 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
 
     def run_classify_drawing(sketch: dict | None, arch: str):
         """The sketchpad -> the same outputs as `run_classify`."""
-        drawing = drawn(sketch)
+        drawing = drawing_of(sketch)
         if drawing is None:
             raise gr.Error("Draw a garment first (dark strokes on the white canvas).")
         return answer(drawing, arch)
@@ -63,7 +58,7 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
     def reanswer(source: str, path: str | None, sketch: dict | None, arch: str):
         """After a model switch: the new model's answer for the input on screen, or nothing (never the old
         model's answer under the new model's name)."""
-        img = path if source == PHOTO else drawn(sketch)
+        img = path if source == PHOTO else drawing_of(sketch)
         return answer(img, arch) if img else (None, None, "")
 
     def show_model(arch: str):
@@ -77,7 +72,7 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
         """Every shipped classifier's answer on the input on screen, from the simplest (computed while open)."""
         if not is_open:
             return gr.skip()
-        img = path if source_ == PHOTO else drawn(sketch)
+        img = path if source_ == PHOTO else drawing_of(sketch)
         if not img:
             return ""
         try:
@@ -92,7 +87,7 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
         (note, evidence picture, stages picture, softmax weight images)."""
         if not is_open:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        img = path if source_ == PHOTO else drawn(sketch)
+        img = path if source_ == PHOTO else drawing_of(sketch)
         if not img:
             return "Classify a photo or a drawing first: this shows the model working on it.", None, None, None
         try:
