@@ -117,3 +117,9 @@ def same_render(a, b, share: float = 0.01) -> bool:
         return False
     diff = np.abs(a - b)
     return int(diff.max(initial=0)) <= 1 and float((diff > 0).mean()) < share
+
+
+def before_after_sliders(at) -> int:
+    """How many before/after sliders (demos.components.before_after) a Streamlit AppTest run shows."""
+    return sum(getattr(e, "type", None) == "bidi_component" and e.proto.component_name == "paper_to_demo_before_after"
+               for e in at.main)

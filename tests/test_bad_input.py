@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from support import before_after_sliders
 
 from core.fashion.data import CLASSES
 from core.fashion.task import TASK as FASHION
@@ -93,7 +94,8 @@ def test_streamlit_pages_on_the_corpus(page: str, case: Case):
     else:
         assert not at.error
         if page == "sr":
-            assert sum(type(e).__name__ == "Image" for e in at.main) == 3  # bicubic, FSRCNN, zoom
+            # bicubic | FSRCNN in one slider, and the zoom
+            assert before_after_sliders(at) == 1 and sum(type(e).__name__ == "Image" for e in at.main) == 1
         else:
             assert at.subheader[0].value in CLASSES
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from support import same_render
+from support import before_after_sliders, same_render
 
 from core.checkpoints import PAPER_INIT
 from core.sr.task import TASK
@@ -241,7 +241,7 @@ def test_streamlit_page_upload_zoom_and_bad_upload():
     at.file_uploader(key="upload").upload("x.png", buf.getvalue(), "image/png")
     at.run()
     assert not at.exception and not at.error
-    assert sum(type(e).__name__ == "Image" for e in at.main) == 1  # the zoom (bicubic | FSRCNN: one slider)
+    assert before_after_sliders(at) == 1 and sum(type(e).__name__ == "Image" for e in at.main) == 1  # and the zoom
     assert any(f"40×30 → {40 * SCALE}×{30 * SCALE} px" in m.value for m in at.markdown)
     at.toggle(key="zoom_pick").set_value(True).run()
     at.slider(key="zoom_x").set_value(0).run()
