@@ -228,3 +228,23 @@ def test_the_zoom_panel_is_not_covered_by_its_toolbar_and_fullscreen_enlarges_it
         page.keyboard.press("Escape")
     finally:
         page.set_viewport_size({"width": 1440, "height": 900})
+
+
+def test_the_zoom_panel_in_dark_mode_has_no_white_strip_or_block(page):
+    """#29 defect 10, as a visitor in dark mode sees it: the zoom panel showed a white caption strip and a white
+    block under the overview. Rows of the shown panel that are white across the overview's width are counted."""
+    import io
+
+    import numpy as np
+
+    page.goto(page.url.split("?")[0] + "?__theme=dark")
+    try:
+        _natural_size(page, "#upscale-zoom img")
+        time.sleep(0.5)
+        shot = np.asarray(Image.open(io.BytesIO(page.locator("#upscale-zoom img").screenshot())).convert("L"))
+        screenshot(page, "upscale_dark", full_page=False)
+        left = shot[:, : shot.shape[1] // 3]  # the overview's column of the panel
+        white_rows = int(((left > 245).mean(axis=1) > 0.9).sum())
+        assert np.median(shot[-5:]) < 120 and white_rows == 0, white_rows  # dark below the pictures, no white band
+    finally:
+        page.goto(page.url.split("?")[0])
