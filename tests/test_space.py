@@ -164,7 +164,7 @@ def test_the_staged_streamlit_space_answers_on_every_page_from_its_own_files(tmp
     port = free_port()
     cmd, env = _as_a_space(streamlit_command(space.APP_FILE["streamlit"], port, str(python)), tmp_path, port)
     with served_page(cmd, folder, env, f"http://127.0.0.1:{port}/_stcore/health", f"http://127.0.0.1:{port}/") as page:
-        page.get_by_text("Bicubic (", exact=False).first.wait_for(timeout=180_000)  # the example photo, upscaled
+        page.get_by_text("Bicubic ◀ ▶", exact=False).first.wait_for(timeout=180_000)  # the example photo, upscaled
         _nothing_missing(page)
         page.get_by_role("link", name="Classify").first.click()
         page.get_by_text("Input (true class:", exact=False).first.wait_for(timeout=180_000)
