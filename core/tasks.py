@@ -102,6 +102,11 @@ class Task:
         """The measured metrics a picker label shows, e.g. `["95.2 %"]`."""
         return []
 
+    def entry_labels(self, entry: Entry) -> list[str]:
+        """What a picker label and a card's "Measured" line show for `entry`: its `metric_labels` (a task whose cards
+        hold measurements outside `metrics` adds them here)."""
+        return self.metric_labels(entry.metrics)
+
     def rank(self, entry: Entry) -> Any:
         """Sort key of the default's ranking (smallest first); by default the variants' registry order."""
         return self._variant_order(entry)
@@ -172,7 +177,7 @@ class Task:
             checkpoints.verify(e.path, self.key)
         except checkpoints.CheckpointError:
             return f"{e.title} (unavailable)"
-        return " · ".join([e.title, *self.metric_labels(e.metrics)])
+        return " · ".join([e.title, *self.entry_labels(e)])
 
     def choices(self, **facets: Any) -> list[tuple[str, str]]:
         """(label, name) pairs for a model picker: only what is shipped (with `facets`)."""
@@ -189,7 +194,7 @@ class Task:
         training = card.get("training", {})
         lines = [f"**{e.title}** · {card.get('parameters', 0):,} parameters"
                  + (f" · paper: {v.paper.markdown()}" if v else "")]
-        if measured := self.metric_labels(e.metrics):
+        if measured := self.entry_labels(e):
             lines.append("- Measured: " + " · ".join(measured))
         for what, text in (card.get("data") or {}).items():
             lines.append(f"- Data ({what}): {text}")

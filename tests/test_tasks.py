@@ -67,8 +67,9 @@ def test_labels_carry_the_measured_metrics_of_the_cards():
     fashion, gan = task("fashion"), task("gan")
     assert fashion.names() and gan.names()
     for name in fashion.names():
-        acc = fashion.entry(name).card["metrics"]["test_accuracy"]
-        assert fashion.label(name) == f"{fashion.variants[name].title} · {acc * 100:.1f} %"
+        card = fashion.entry(name).card
+        acc, photo = card["metrics"]["test_accuracy"], card["photos"]["photo_top1"]
+        assert fashion.label(name) == f"{fashion.variants[name].title} · {acc * 100:.1f} % · photos {photo * 100:.1f} %"
     # The default classifier is the most accurate shipped one (what `best_arch` was).
     assert fashion.default() == max(fashion.names(), key=lambda n: fashion.entry(n).metrics["test_accuracy"])
     for name in gan.names():
@@ -183,3 +184,27 @@ def test_every_number_a_task_shows_is_explained_in_its_glossary():
         text = t.glossary_markdown()
         assert all(f"**{term}**" in text for term in terms) and "python -m train." in text  # what measured it
     assert "Inception FID" in task("gan").glossary["FID"] and "What the numbers mean" in about()
+
+
+def test_classifier_pickers_and_cards_give_test_and_real_photo_accuracy(checkpoint_copy):
+    """#30: each classifier's picker label and card give its Fashion-MNIST test accuracy and its grouped top-1 on
+    the held-out real photos (the card's `photos`, written by `python -m train.fashion photos --write-card`); the
+    glossary says why they differ. A card without the photo measurement shows the test accuracy alone."""
+    import json
+
+    from core.fashion.task import TASK as FASHION
+    from core.tasks import clear_caches
+
+    for name in FASHION.names():
+        card = FASHION.entry(name).card
+        test, photo = card["metrics"]["test_accuracy"], card["photos"]["photo_top1"]
+        assert FASHION.label(name).endswith(f"{test * 100:.1f} % · photos {photo * 100:.1f} %")
+        assert f"photos {photo * 100:.1f} %" in FASHION.card_markdown(name)
+    assert "studio shots" in FASHION.glossary["Real photos"] and "Real photos" in FASHION.glossary_markdown()
+    path = checkpoint_copy / "fashion" / "mlp.json"
+    card = json.loads(path.read_text())
+    del card["photos"]
+    path.write_text(json.dumps(card))
+    clear_caches()
+    test = card["metrics"]["test_accuracy"]
+    assert FASHION.label("mlp").endswith(f"{test * 100:.1f} %") and "photos" not in FASHION.label("mlp")
