@@ -247,7 +247,7 @@ def test_side_by_side_gives_each_classifier_its_own_answer_on_the_same_view():
     from core.fashion.predict import classify, image_to_tensor, side_by_side
     from core.fashion.task import TASK
 
-    path, truth = TASK.examples()[0]
+    path, _ = TASK.examples()[0]
     view = classify(Image.open(path), TASK.load(TASK.default())).view
     names = TASK.names()
     rows = side_by_side(view, [TASK.load(n) for n in names])
@@ -255,4 +255,3 @@ def test_side_by_side_gives_each_classifier_its_own_answer_on_the_same_view():
     for n, (_, best, p) in zip(names, rows, strict=True):
         alone = TASK.load(n).predict_tensor(image_to_tensor(view))[0]  # the same model on the same view, by itself
         assert best == CLASSES[int(alone.argmax())] and p == pytest.approx(float(alone.max()), abs=1e-6)
-    assert rows[-1][1] == truth  # the strongest model gets the shipped example right

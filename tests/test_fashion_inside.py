@@ -18,7 +18,8 @@ from core.imaging import CAPTION_PX, open_image
 
 @pytest.fixture(scope="module")
 def views() -> list[Image.Image]:
-    """The 28x28 views of the shipped examples (a T-shirt, trousers, a dress, a sandal, a shirt, a bag)."""
+    """The 28x28 views of the shipped example photos (a T-shirt, trousers, a dress, shoes, a long-sleeved top, a
+    jacket)."""
     return [to_fashion_mnist(open_image(p)) for p, _ in TASK.examples()]
 
 

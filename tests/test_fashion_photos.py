@@ -4,6 +4,7 @@ folders and the shipped classifiers."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -16,16 +17,19 @@ from core.checkpoints import read_card
 from core.fashion.data import CLASSES, load_split, render_as_photo
 from core.fashion.evaluate import evaluate_photos
 from core.fashion.photos import (
+    CLOTHING_CREDIT,
     FOLDER_CLASSES,
     Photo,
     PhotoSetError,
     accepted_mask,
+    folder_caption,
     hit,
     list_photos,
+    order_key,
     split_photos,
 )
 from core.fashion.predict import classify, garment_mask, open_classifier, to_fashion_mnist
-from core.fashion.task import TASK
+from core.fashion.task import EXAMPLES_DIR, TASK
 from core.imaging import open_image
 from train import fashion
 
@@ -200,10 +204,36 @@ def test_a_fashion_mnist_image_rendered_as_a_photo_comes_back_with_its_class(see
     assert float((torch.tensor(back) == raw).float().mean()) >= 0.9
 
 
-def test_the_shipped_examples_keep_their_class():
-    clf = TASK.load(TASK.default())
-    for path, truth in TASK.examples():
-        assert next(iter(classify(open_image(path), clf).probabilities)) == truth, path.name
+def test_the_examples_command_ships_the_first_validation_photo_of_each_folder_credited(photo_folder, tmp_path):
+    """`examples --photos`: per folder, the first validation photo in the split's fixed order (never one trained
+    on), shrunk, as JPEG; the manifest says what each shows, the accepted classes, its source and the credit; the
+    task reads them back. A folder without photos is a clear error."""
+    out = tmp_path / "examples"
+    fashion.main(["examples", "--photos", str(photo_folder), "--out", str(out), "--folders", "dress", "pants",
+                  "--size", "120"])
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["credit"] == CLOTHING_CREDIT and "examples --photos" in manifest["command"]
+    val = split_photos(list_photos(photo_folder), "val")
+    for row, folder in zip(manifest["examples"], ("dress", "pants"), strict=True):
+        first = min((p for p in val if p.folder == folder), key=lambda p: order_key(p, 0))
+        assert row["folder"] == folder and first.path.name in row["source"]
+        assert row["accepted"] == list(FOLDER_CLASSES[folder]) and row["class"] == folder_caption(folder)
+        shipped = Image.open(out / row["file"])
+        assert shipped.format == "JPEG" and max(shipped.size) == 120
+        assert shipped.size[0] / shipped.size[1] == pytest.approx(300 / 400, abs=0.01)  # the photo's shape kept
+    assert [shows for _, shows in TASK.examples(out)] == ["dress (Dress)", "pants (Trouser)"]
+    with pytest.raises(SystemExit, match="no validation photo in a folder 'shoes'"):
+        fashion.main(["examples", "--photos", str(photo_folder), "--out", str(out), "--folders", "shoes"])
+
+
+def test_the_shipped_examples_are_credited_real_photos_of_scored_folders():
+    manifest = json.loads((EXAMPLES_DIR / "manifest.json").read_text())
+    assert manifest["credit"] == CLOTHING_CREDIT and TASK.examples_credit == CLOTHING_CREDIT
+    assert {r["folder"] for r in manifest["examples"]} >= {"shoes", "pants", "dress", "t-shirt"}
+    for row in manifest["examples"]:
+        assert row["accepted"] == list(FOLDER_CLASSES[row["folder"]]) and "clothing-dataset" in row["source"]
+    assert [p.name for p, _ in TASK.examples()] == [r["file"] for r in manifest["examples"]]
+    assert folder_caption("shoes") == "shoes (Sandal, Sneaker or Ankle boot)"
 
 
 # ------------------------------------------------------------------------------------------------ partial-label loss
@@ -222,6 +252,19 @@ def test_the_partial_label_loss_is_minus_log_of_the_accepted_probability_and_its
     assert float(fashion.partial_label_loss(logits.detach(), one)) == pytest.approx(float(ce), abs=1e-12)
 
 
+def test_the_kept_loss_is_the_kl_divergence_from_the_initial_models_answers():
+    """p = softmax(teacher), q = softmax(model): the loss is sum p log(p/q), zero where they agree, whatever the
+    logits' shift; its gradient in the model's logits is q - p."""
+    teacher = torch.tensor([[2.0, 0.0, -1.0], [0.5, 0.5, 0.0]], dtype=torch.float64)
+    logits = torch.tensor([[0.0, 1.0, 0.0], [1.0, -1.0, 2.0]], dtype=torch.float64, requires_grad=True)
+    p, q = teacher.softmax(-1), logits.detach().softmax(-1)
+    loss = fashion.kept_loss(logits, teacher)
+    assert float(loss.detach()) == pytest.approx(float((p * (p / q).log()).sum(-1).mean()), rel=1e-12)
+    loss.backward()
+    assert torch.allclose(logits.grad, (q - p) / 2)
+    assert float(fashion.kept_loss(teacher + 3.0, teacher)) == pytest.approx(0.0, abs=1e-12)
+
+
 def test_a_joint_run_on_generated_photos_trains_resumes_and_records_both_figures(photo_folder, tmp_path):
     """A ResNet fine-tuned from the shipped one on Fashion-MNIST and the generated photos (their train split) for a
     few steps, stopped half-way and continued: it ends, and its card holds both figures and both protocols."""
@@ -231,7 +274,7 @@ def test_a_joint_run_on_generated_photos_trains_resumes_and_records_both_figures
     run = tmp_path / "run"
     argv = ["fit", "--arch", "resnet", "--init", str(RESNET), "--photos", str(folder), "--photo-batch", "4",
             "--subset", "256", "--val", "1000", "--steps", "6", "--batch", "16", "--eval-every", "3",
-            "--run-dir", str(run), "--threads", "1", "--quiet"]
+            "--keep", "1", "--run-dir", str(run), "--threads", "1", "--quiet"]
     fashion.main([*argv, "--stop-at-step", "3"])
     assert not (run / "model.safetensors").exists()
     fashion.main(["continue", str(run)])
@@ -239,3 +282,20 @@ def test_a_joint_run_on_generated_photos_trains_resumes_and_records_both_figures
     assert card["training"]["steps"] == 6 and "photos" in card["data"]["train_photos"]
     assert 0 <= card["metrics"]["photo_top1"] <= 1 and card["metrics"]["photo_count"] >= 1
     assert "photo_top1" in card["validation"] and "photos" in card["protocol"]
+    assert "learning without forgetting" in card["data"]["kept"]
+
+
+def test_a_screen_ends_on_its_validation_and_never_reads_the_test_set(photo_folder, tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "ok"
+    shutil.copytree(photo_folder, folder)
+    (folder / "pants" / "broken.jpg").unlink()
+    read = []
+    real_load = fashion.load_split
+    monkeypatch.setattr(fashion, "load_split", lambda train, *a: read.append(train) or real_load(train, *a))
+    run = tmp_path / "screen"
+    fashion.main(["fit", "--arch", "resnet", "--init", str(RESNET), "--photos", str(folder), "--photo-batch", "4",
+                  "--subset", "64", "--val", "1000", "--steps", "2", "--batch", "16", "--eval-every", "2", "--screen",
+                  "--run-dir", str(run), "--threads", "1", "--quiet"])
+    out = capsys.readouterr().out
+    assert "Screen ended at step 2" in out and '"photo_top1"' in out and '"val_accuracy"' in out
+    assert read == [True] and not list(run.glob("*model*"))  # only the training split read; nothing to ship

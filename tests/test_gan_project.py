@@ -53,9 +53,9 @@ def test_projecting_a_generated_image_recovers_it():
 
 @pytest.mark.parametrize("arch", TASK.names())
 def test_a_real_image_matches_better_than_a_random_sample(arch):
-    """A Fashion-MNIST test image photographed (the Classify examples), through the 28x28 view: every shipped
+    """A real photo of a T-shirt (the first Classify example), through the 28x28 view: every shipped
     generator's match is several times closer than its random samples, and the nearest training image is found."""
-    path, truth = FASHION.examples()[0]
+    path, _ = FASHION.examples()[0]
     view = to_fashion_mnist(open_image(path))
     s = TASK.load(arch)
     p = project(s, view)

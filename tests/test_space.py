@@ -13,7 +13,9 @@ import pytest
 from huggingface_hub import RepoCard
 from support import free_port, screenshot, served_page, streamlit_command
 
+from core.fashion.predict import classify
 from core.fashion.task import TASK as FASHION
+from core.imaging import open_image
 from demos import space
 
 #: Words that must never reach a visitor of the Space.
@@ -146,7 +148,8 @@ def test_the_staged_gradio_space_answers_on_every_tab_from_its_own_files(tmp_pat
         _loaded(page, "#upscale-zoom img")
         assert page.locator("#upscale-examples img").count() >= 3
         page.get_by_role("tab", name="Classify").click()
-        page.locator("#classify-label").get_by_text(FASHION.examples()[0][1]).first.wait_for(timeout=120_000)
+        answer = next(iter(classify(open_image(FASHION.examples()[0][0]), FASHION.load(FASHION.default())).probabilities))
+        page.locator("#classify-label").get_by_text(answer).first.wait_for(timeout=120_000)
         assert page.locator("#classify-examples img").count() == len(FASHION.examples())
         page.get_by_role("tab", name="GAN").click()
         _loaded(page, "#gan-grid img")
@@ -167,7 +170,7 @@ def test_the_staged_streamlit_space_answers_on_every_page_from_its_own_files(tmp
         page.get_by_text("Bicubic ◀ ▶", exact=False).first.wait_for(timeout=180_000)  # the example photo, upscaled
         _nothing_missing(page)
         page.get_by_role("link", name="Classify").first.click()
-        page.get_by_text("Input (true class:", exact=False).first.wait_for(timeout=180_000)
+        page.get_by_text("Input: t-shirt (", exact=False).first.wait_for(timeout=180_000)  # the first example photo
         page.get_by_text("What the model saw", exact=False).first.wait_for()
         _nothing_missing(page)
         page.get_by_role("link", name="GAN").first.click()
@@ -203,7 +206,7 @@ def test_readme_python_client_snippet_runs_against_the_suite(gradio_url, tmp_pat
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
     monkeypatch.chdir(tmp_path)
     photo.save(tmp_path / "photo.jpg")
-    shutil.copy(FASHION.examples()[0][0], tmp_path / "shoe.jpg")
+    shutil.copy(next(p for p, shows in FASHION.examples() if shows.startswith("shoes")), tmp_path / "shoe.jpg")
     assert 'Client("http://127.0.0.1:7860/")' in code
     scope: dict = {}
     exec(code.replace("http://127.0.0.1:7860/", gradio_url), scope)  # noqa: S102 - our own README's snippet

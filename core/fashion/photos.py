@@ -36,6 +36,10 @@ FOLDER_CLASSES: dict[str, tuple[str, ...]] = {
     "shorts": (),
     "skirt": (),
 }
+#: Where the photos of the clothing dataset come from, and the credit shown wherever they are (README, the apps).
+CLOTHING_SOURCE = "the clothing dataset (github.com/alexeygrigorev/clothing-dataset-small, train/)"
+CLOTHING_CREDIT = ("Photos: the clothing dataset by Alexey Grigorev and contributors "
+                   "(github.com/alexeygrigorev/clothing-dataset-small), free for any use.")
 #: The folder whose score is reported on its own: footwear is where photos and Fashion-MNIST differ most
 #: (a pair seen from above, against one shoe from the side).
 FOOTWEAR = "shoes"
@@ -86,7 +90,8 @@ def list_photos(root: Path) -> list[Photo]:
     return photos
 
 
-def _order_key(photo: Photo, seed: int) -> str:
+def order_key(photo: Photo, seed: int) -> str:
+    """The photo's place in its folder's fixed order (validation takes the first of it)."""
     return hashlib.sha256(f"{seed}/{photo.folder}/{photo.path.name}".encode()).hexdigest()
 
 
@@ -101,7 +106,7 @@ def split_photos(photos: Sequence[Photo], split: str, fraction: float = VALIDATI
         return list(photos)
     val: set[Photo] = set()
     for folder in {p.folder for p in photos}:
-        mine = sorted((p for p in photos if p.folder == folder), key=lambda p: _order_key(p, seed))
+        mine = sorted((p for p in photos if p.folder == folder), key=lambda p: order_key(p, seed))
         val.update(mine[: round(fraction * len(mine))])
     return [p for p in photos if (p in val) == (split == "val")]
 
@@ -113,6 +118,12 @@ def accepted_mask(photos: Iterable[Photo]) -> torch.Tensor:
     for i, accepted in enumerate(rows):
         mask[i, list(accepted)] = True
     return mask
+
+
+def folder_caption(folder: str) -> str:
+    """What a photo of `folder` shows and which answers are right: 'shoes (Sandal, Sneaker or Ankle boot)'."""
+    accepted = FOLDER_CLASSES[folder]
+    return folder if not accepted else f"{folder} ({', '.join(accepted[:-1]) + ' or ' if accepted[1:] else ''}{accepted[-1]})"
 
 
 def hit(ranked: Sequence[str], photo: Photo, k: int = 1) -> bool:

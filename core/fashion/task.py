@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from core.fashion.photos import CLOTHING_CREDIT
 from core.fashion.predict import Classifier, open_classifier
 from core.tasks import Entry, Paper, Task, Variant
 
@@ -22,7 +23,7 @@ VIEW_SIZE = 168
 #: instead of merging into a blob.
 SKETCH_SIZE = 280
 SKETCH_STROKE = 14
-#: The example images the apps offer, shipped with their true classes (`python -m train.fashion examples`).
+#: The example photos the apps offer, shipped with what each shows (`python -m train.fashion examples`).
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 MANIFEST = "manifest.json"
 
@@ -76,8 +77,13 @@ class ClassifyTask(Task):
         photo = ((entry.card or {}).get("photos") or {}).get("photo_top1")
         return self.metric_labels(entry.metrics) + ([] if photo is None else [f"photos {photo * 100:.1f} %"])
 
+    #: Above the examples: what they are; under them, the credit their licence asks for.
+    examples_label = "Examples: real phone photos, none trained on"
+    examples_credit = CLOTHING_CREDIT
+
     def examples(self, folder: Path = EXAMPLES_DIR) -> list[tuple[Path, str]]:
-        """The shipped example images with their true class, from the folder's manifest; [] where there is none."""
+        """The shipped example photos with what each shows and the answers a person would accept ('shoes (Sandal,
+        Sneaker or Ankle boot)'), from the folder's manifest; [] where there is none."""
         manifest = folder / MANIFEST
         if not manifest.is_file():
             return []

@@ -5,6 +5,7 @@ from PIL import Image
 
 from core.fashion import inside
 from core.fashion.data import CLASSES
+from core.fashion.photos import CLOTHING_CREDIT
 from core.fashion.predict import classify, side_by_side
 from core.fashion.task import SKETCH_SIZE, SKETCH_STROKE, TASK, VIEW_SIZE
 from core.imaging import open_image
@@ -45,7 +46,7 @@ with left:
     elif source == "Draw":
         drawing = sketchpad("sketch", SKETCH_SIZE, SKETCH_STROKE)
     else:
-        example = st.selectbox("Fashion-MNIST test image, rendered as a photo (true class)", list(examples),
+        example = st.selectbox("Real photo (what it shows: the right answers)", list(examples),
                                format_func=examples.get, key="example")
 try:
     if source == "Upload":
@@ -63,7 +64,7 @@ except USER_ERRORS as e:
     st.stop()
 
 if source == "Example":
-    left.image(img, caption=f"Input (true class: {examples[example]})", width=INPUT_PX)
+    left.image(img, caption=f"Input: {examples[example]}. {CLOTHING_CREDIT}", width=INPUT_PX)
 elif source == "Upload":
     left.image(img, caption="Input", width=INPUT_PX)
 with mid:

@@ -21,6 +21,7 @@ PHOTO, DRAWING = "photo", "drawing"  # which input the answer on screen is about
 #: On a phone the look-inside pictures keep their own size (their captions are drawn at 18 px) and scroll sideways,
 #: instead of shrinking to the screen's width (captions of 6-7 px).
 CSS = """
+#classify-examples-credit p { font-size: var(--text-sm); opacity: 0.85; margin: 0; }
 @media (max-width: 720px) {
   #classify-inside .image-container { overflow-x: auto; }
   #classify-inside .image-container > button { width: max-content; justify-content: flex-start; }
@@ -151,8 +152,8 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
         # Each row holds the model too, so a cached answer is always the picker's model's (that column hidden).
         ex, first = cached_examples(demo, [[str(p), task.default()] for p, _ in rows], [inp, arch], outputs, run_classify,
                         key=f"classify-{task.examples_key(task.default())}", visible_columns=[0], elem_id="classify-examples",
-                        label="Examples: Fashion-MNIST test images rendered as photos ("
-                              + ", ".join(truth for _, truth in rows) + ")")
+                        label=task.examples_label)
+        gr.Markdown(task.examples_credit, elem_id="classify-examples-credit")
     # A visitor's own request cancels the first answer if it is still on its way (it would land over theirs).
     all_io = ([all_open, source, inp, pad], everyone)
     inside_outputs = [inside_note, evidence, stages, weights]
