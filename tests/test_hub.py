@@ -100,8 +100,9 @@ def _measured(card):
     if card["task"] == "sr":
         scale = card["config"]["scale"]
         return {(f"{s} (x{scale})", k): m[s][k] for s in ("Set5", "Set14") for k in ("psnr", "ssim")}
-    if card["task"] == "fashion":
-        return {("Fashion-MNIST", "accuracy"): m["test_accuracy"]}
+    if card["task"] == "fashion":  # and the grouped top-1 on the held-out real photos
+        return {("Fashion-MNIST", "accuracy"): m["test_accuracy"],
+                ("Clothing dataset photos", "accuracy"): card["photos"]["photo_top1"]}
     return {("Fashion-MNIST", "fid"): m["fid_inception"], ("Fashion-MNIST", "fid_classifier"): m["fid_classifier"]}
 
 
@@ -120,8 +121,12 @@ def test_the_hub_model_card_holds_the_cards_metrics_and_metadata(tmp_path, task,
     assert data.base_model is None  # the cards' `init` names local files, never a Hub model
     results = data.eval_results
     assert {(r.dataset_name, r.metric_type): r.metric_value for r in results} == _measured(card)
-    assert all(r.task_type and r.task_name and r.dataset_type and r.dataset_split == "test" and r.metric_name
-               for r in results)
+    assert all(r.task_type and r.task_name and r.dataset_type and r.metric_name for r in results)
+    assert all(r.dataset_split == ("validation" if "photos" in r.dataset_name else "test") for r in results)
+    if task == "fashion":
+        photos = card["photos"]
+        assert f"| grouped top-1 | {photos['photo_top1']:.1%} |" in text and photos["command"] in text
+        assert f"| footwear top-1 ({photos['photo_footwear_count']} photos) |" in text and "clothing dataset" in text
     if task == "sr":
         assert all("Y channel" in r.metric_name and "2 px border shaved" in r.metric_name
                    and "MATLAB-bicubic" in r.metric_name for r in results)

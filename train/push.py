@@ -17,11 +17,13 @@ import shutil
 from pathlib import Path
 
 from core.checkpoints import PAPER_INIT, load_checkpoint, read_card
+from core.fashion.photos import CLOTHING_CREDIT
 from core.tasks import Paper, duration, task
 
 PROJECT = "paper-to-demo"
 LICENSE = "mit"
 FASHION_MNIST_HUB = "zalando-datasets/fashion_mnist"  # the Hub's Fashion-MNIST dataset
+CLOTHING_HUB = "clothing-dataset-small"  # the real photos (github.com/alexeygrigorev/clothing-dataset-small)
 #: Hub metadata per task: pipeline tag (None: no Hub pipeline fits), tags, Hub datasets the model was trained on.
 #: SR was trained on T91 (and measured on Set5/Set14), for which we know of no canonical Hub dataset id: none named.
 HUB = {
@@ -82,6 +84,12 @@ def eval_results(card: dict) -> list:
                               dataset_type=FASHION_MNIST_HUB, dataset_name="Fashion-MNIST", dataset_split="test",
                               metric_type="accuracy", metric_value=m["test_accuracy"],
                               metric_name="Test accuracy (the 10,000 test images, measured once)"))
+        if (photos := card.get("photos") or {}).get("photo_top1") is not None:
+            out.append(EvalResult(task_type="image-classification", task_name="Image classification (real photos)",
+                                  dataset_type=CLOTHING_HUB, dataset_name="Clothing dataset photos",
+                                  dataset_split="validation", metric_type="accuracy", metric_value=photos["photo_top1"],
+                                  metric_name=f"Grouped top-1 on {photos.get('photo_count', '?')} held-out photos "
+                                              "(a class a person would accept)"))
     elif kind == "gan":
         n = m.get("samples", "?")
         common = {"task_type": "unconditional-image-generation",
@@ -141,7 +149,7 @@ def _metrics_table(card: dict) -> list[str]:
             rows.append(f"| CPU latency, batch 1 | {m['latency_ms_batch1']} ms |")
         if "images_per_s_batch256" in m:
             rows.append(f"| CPU throughput, batch 256 | {m['images_per_s_batch256']:,} images/s |")
-        return rows
+        return rows + _photo_rows(card.get("photos") or {})
     labels = [("fid_inception", "Inception FID (lower is better)"),
               ("fid_classifier", f"FID on {m.get('fid_classifier_model', 'classifier')} features"),
               ("fid_classifier_real_train_vs_test", "the same FID, real training vs test images (floor)"),
@@ -149,6 +157,26 @@ def _metrics_table(card: dict) -> list[str]:
     shown = {"samples": lambda v: f"{v:,}", "conditional_accuracy": lambda v: f"{v:.2%}"}
     rows += [f"| {label} | {shown.get(k, str)(m[k])} |" for k, label in labels if k in m]
     return [*rows, "", "FIDs compare the samples with the 10,000 Fashion-MNIST test images."]
+
+
+def _photo_rows(photos: dict) -> list[str]:
+    """The classifier card's real-photo figures (its `photos` block, `python -m train.fashion photos`) as a table."""
+    if photos.get("photo_top1") is None:
+        return []
+    n = photos.get("photo_count", "?")
+    rows = ["", f"On real phone photos of clothes ({CLOTHING_CREDIT}): {n} photos held out as a validation split "
+                f"({photos.get('photos', '')}), an answer right when it is a class a person would accept (a shoe: "
+                "Sandal, Sneaker or Ankle boot), through the demo's own preprocessing.", "",
+            "| real photos | value |", "|---|---|", f"| grouped top-1 | {photos['photo_top1']:.1%} |"]
+    if "photo_top3" in photos:
+        rows.append(f"| grouped top-3 | {photos['photo_top3']:.1%} |")
+    if "photo_footwear_top1" in photos:
+        rows.append(f"| footwear top-1 ({photos.get('photo_footwear_count', '?')} photos) | "
+                    f"{photos['photo_footwear_top1']:.1%} |")
+    rows += [f"| top-1: {f} | {a:.1%} |" for f, a in photos.get("photo_per_folder_top1", {}).items()]
+    if photos.get("command"):
+        rows += ["", f"Measured with `{photos['command']}`."]
+    return rows
 
 
 def model_card(card: dict, repo: str | None = None) -> str:
