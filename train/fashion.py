@@ -20,28 +20,32 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from PIL import Image
 from torch import nn
 from torchvision.transforms import v2
 from tqdm import tqdm
 
 from core import checkpoints
 from core.fashion.data import (
-    CLASSES,
     VALIDATION_SEED,
     VALIDATION_SIZE,
     load_split,
-    render_as_photo,
     to_input,
     validation_split,
 )
 from core.fashion.evaluate import PhotoScores, cpu_latency_ms, evaluate_classifier, evaluate_photos
 from core.fashion.photos import (
+    CLOTHING_CREDIT,
+    CLOTHING_SOURCE,
     FOLDER_CLASSES,
     FOOTWEAR,
     SPLITS,
     VALIDATION_FRACTION,
+    PhotoSetError,
     accepted_mask,
+    folder_caption,
     list_photos,
+    order_key,
     split_photos,
 )
 from core.fashion.photos import VALIDATION_SEED as PHOTO_SEED
@@ -67,6 +71,14 @@ def partial_label_loss(logits: torch.Tensor, accepted: torch.Tensor) -> torch.Te
     share the probability among them (a long-sleeved top may be a Pullover, a Shirt or a T-shirt/top)."""
     accepted_logits = logits.masked_fill(~accepted, float("-inf"))
     return (logits.logsumexp(-1) - accepted_logits.logsumexp(-1)).mean()
+
+
+def kept_loss(logits: torch.Tensor, teacher_logits: torch.Tensor) -> torch.Tensor:
+    """KL(teacher || model) of the class probabilities, averaged over the batch: what keeps a fine-tuned model's
+    answers on Fashion-MNIST those of the model it started from while it learns photos ("learning without
+    forgetting", Li & Hoiem 2016). Zero exactly when the two agree."""
+    return nn.functional.kl_div(logits.log_softmax(-1), teacher_logits.log_softmax(-1), log_target=True,
+                                reduction="batchmean")
 
 
 @dataclass
@@ -134,11 +146,14 @@ def fit(args: argparse.Namespace) -> None:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)  # the initial weights
     model = initial_model(args)
+    if args.keep and not args.init:
+        raise SystemExit("--keep keeps the answers of the --init model: give --init.")
+    # The model the fine-tune starts from, frozen, in eval mode: its answers on Fashion-MNIST are kept (--keep).
+    teacher = initial_model(args).eval().requires_grad_(False) if args.keep else None
     photos = photo_views(args.photos, "train", args.quiet) if args.photos else None
     val_photos = photo_views(args.photos, "val", args.quiet) if args.photos else None
     all_x, all_y = load_split(True, args.data, args.download)
-    test_x, test_y = load_split(False, args.data, args.download)
-    all_x, test_x = to_input(all_x), to_input(test_x)
+    all_x = to_input(all_x)
     train_idx, val_idx = validation_split(all_y, args.val) if args.val else (torch.arange(len(all_y)), None)
     train_x, train_y = all_x[train_idx], all_y[train_idx]
     val_x, val_y = (all_x[val_idx], all_y[val_idx]) if val_idx is not None else (None, None)
@@ -180,6 +195,12 @@ def fit(args: argparse.Namespace) -> None:
         logits = net(x)
         loss = loss_fn(logits[: len(y)], y)
         logs = {}
+        if teacher is not None:
+            with torch.no_grad():
+                taught = teacher.to(loop.device)(x[: len(y)])
+            kept = kept_loss(logits[: len(y)], taught)
+            logs["kept_loss"] = kept.item()
+            loss = loss + args.keep * kept
         if photos is not None:
             photo_loss = partial_label_loss(logits[len(y) :], photos.accepted[pidx].to(loop.device))
             logs = {"fashion_loss": loss.item(), "photo_loss": photo_loss.item()}
@@ -206,8 +227,12 @@ def fit(args: argparse.Namespace) -> None:
         return out
 
     last = loop.run(train_step, validate)  # the final step's validation (empty when resumed at the end)
-    common.finish(loop, "train.fashion", lambda: export(args, loop, len(train_x), test_x, test_y, last or validate(),
-                                                        photos, val_photos))
+    if args.screen:  # a screen ends on its validation: the test set stays unread, and nothing ships from it
+        common.finish(loop, "train.fashion", lambda: print(f"Screen ended at step {loop.step}; validation: "
+                                                           + json.dumps(last or validate())))
+        return
+    common.finish(loop, "train.fashion", lambda: export(args, loop, len(train_x), last or validate(), photos,
+                                                        val_photos))
 
 
 def shipped_weights(args: argparse.Namespace, validation: dict[str, float]) -> str:
@@ -236,9 +261,12 @@ def validation_block(args: argparse.Namespace, validation: dict[str, float], wei
             "val_accuracy_ema": validation["val_accuracy"], "val_accuracy_raw": validation["val_accuracy_raw"], **photo}
 
 
-def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: torch.Tensor,
-           validation: dict[str, float], photos: PhotoViews | None = None, val_photos: PhotoViews | None = None) -> None:
+def export(args, loop: TrainLoop, n_train: int, validation: dict[str, float], photos: PhotoViews | None = None,
+           val_photos: PhotoViews | None = None) -> None:
+    """The run's checkpoint and card: the weights chosen on validation, then the test set read and measured once."""
     weights = shipped_weights(args, validation)
+    test_x, test_y = load_split(False, args.data, args.download)
+    test_x = to_input(test_x)
     model = loop.raw[weights].cpu().eval()
     out = Path(args.out or Path(args.run_dir) / "model.safetensors")
     variant = TASK.variants[args.arch]
@@ -254,6 +282,8 @@ def export(args, loop: TrainLoop, n_train: int, test_x: torch.Tensor, test_y: to
                                                                       if args.photo_weight != 1 else ""),
                 "photo_validation": val_photos.description} if photos else {}),
             **({"initial_weights": str(args.init)} if args.init else {}),
+            **({"kept": f"KL(initial model || model) on the Fashion-MNIST images weighted {args.keep}: the initial "
+                        "model's answers kept (learning without forgetting)"} if args.keep else {}),
         },
         training=common.training_block(
             loop, "train.fashion", args.argv, args.batch, held_out=args.val,
@@ -379,19 +409,31 @@ def evaluate_photo_folder(args: argparse.Namespace) -> None:
 
 
 def write_examples(args: argparse.Namespace) -> None:
-    """`examples`: the Classify tab's examples, shipped so that the apps need no dataset: one Fashion-MNIST test
-    image per class of `--classes`, rendered as a phone photo (core.fashion.data.render_as_photo), as JPEG, with a
-    manifest of their true classes and where each came from."""
-    images, labels = load_split(False, args.data, args.download)
+    """`examples`: the Classify tab's examples, shipped so that the apps need no dataset: one real photo of each of
+    `--folders`, the first of the folder's validation split in its fixed order (photos no model trains on, picked by
+    that rule alone), shrunk to `--size` px on the long side, as JPEG, with a manifest of what each shows, the
+    classes a person would accept for it, where it came from and the dataset's credit."""
+    try:
+        photos = split_photos(list_photos(args.photos), "val")
+    except PhotoSetError as e:
+        raise SystemExit(str(e)) from e
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for k in args.classes:
-        i = int((labels == k).nonzero()[0])  # the first test image of class k
-        name = f"fashion_test{i}.jpg"
-        render_as_photo(images[i], seed=i).save(args.out / name, quality=90)
-        rows.append({"file": name, "class": CLASSES[k],
-                     "source": f"Fashion-MNIST test image {i}, rendered as a photo (seed {i})"})
-    manifest = {"command": common.command_line("train.fashion", args.argv), "examples": rows}
+    for folder in args.folders:
+        mine = [p for p in photos if p.folder == folder]  # split_photos keeps the folder's sorted order
+        if not mine:
+            raise SystemExit(f"{args.photos} has no validation photo in a folder '{folder}'.")
+        first = min(mine, key=lambda p: order_key(p, PHOTO_SEED))
+        image = open_image(first.path)
+        image.thumbnail((args.size, args.size), Image.LANCZOS)
+        name = f"{folder}_{first.path.stem[:8]}.jpg"
+        image.save(args.out / name, quality=88)
+        rows.append({"file": name, "class": folder_caption(folder), "folder": folder,
+                     "accepted": list(FOLDER_CLASSES[folder]),
+                     "source": f"{CLOTHING_SOURCE}, {folder}/{first.path.name} (validation split, shrunk to "
+                               f"{args.size} px)"})
+    manifest = {"command": common.command_line("train.fashion", args.argv), "credit": CLOTHING_CREDIT,
+                "examples": rows}
     checkpoints.atomic_write_bytes(args.out / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
     print(f"Wrote {len(rows)} examples and {MANIFEST} to {args.out}")
 
@@ -422,12 +464,18 @@ def main(argv: list[str] | None = None) -> None:
                    help="EMA decay of the weights (e.g. 0.999), batch-norm statistics recomputed for them: validated beside "
                    "the raw weights and shipped unless the raw ones validate better; 0 = off")
     f.add_argument("--eval-every", type=int, help="steps between validations (default: one epoch)")
+    f.add_argument("--screen", action="store_true",
+                   help="a screening run: it ends on its validation figures and writes no checkpoint, so the test "
+                   "set is not read (choose on screens, then train the chosen settings without --screen)")
     f.add_argument("--init", type=Path, help="start from this checkpoint's weights (fine-tune; its card's architecture)")
     f.add_argument("--photos", type=Path,
                    help="a photo folder (<folder>/<dress|longsleeve|...>/<image>): its training split is trained on "
                    "beside Fashion-MNIST with the partial-label loss, its validation split is validated on")
     f.add_argument("--photo-batch", type=int, default=32, help="photos per step (with --photos)")
     f.add_argument("--photo-weight", type=float, default=1.0, help="weight of the photos' loss (with --photos)")
+    f.add_argument("--keep", type=float, default=0.0,
+                   help="with --init: weight of KL(initial model || model) on the Fashion-MNIST images, which keeps "
+                   "the initial model's answers there while it learns photos (learning without forgetting); 0 = off")
     common.fit_command(sub, f, "train.fashion", fit, save_every=200)
     e = common.evaluate_command(sub, "accuracy, per-class accuracy, confusion matrix, CPU latency", evaluate)
     common.add_data_flags(e)
@@ -449,11 +497,14 @@ def main(argv: list[str] | None = None) -> None:
     ph.add_argument("--write-card", action="store_true", help="store the results in each checkpoint's card")
     ph.add_argument("--quiet", action="store_true", help="no progress line")
     ph.set_defaults(func=evaluate_photo_folder)
-    x = sub.add_parser("examples", help="write the Classify tab's example images and their manifest")
-    common.add_data_flags(x)
+    x = sub.add_parser("examples", help="write the Classify tab's example photos and their manifest")
+    x.add_argument("--photos", type=Path, required=True,
+                   help="the photo folder the examples come from (its validation split), e.g. ../shared/data/clothing/train")
     x.add_argument("--out", type=Path, default=EXAMPLES_DIR, help="folder (default: the shipped examples)")
-    x.add_argument("--classes", type=int, nargs="+", default=[0, 1, 3, 5, 6, 8],
-                   help="class indices, one example each (default: six classes that look different)")
+    x.add_argument("--folders", nargs="+", choices=[f for f, c in FOLDER_CLASSES.items() if c],
+                   default=["t-shirt", "pants", "dress", "shoes", "longsleeve", "outwear"],
+                   help="one example each, in this order (the first is what the tab opens on)")
+    x.add_argument("--size", type=int, default=480, help="long side of the shipped photos, in pixels")
     x.set_defaults(func=write_examples)
     common.run(p, argv)
 
