@@ -77,10 +77,6 @@ class Comparison:
             lines += ["", f"Ground truth: your image; the input was it downsized x{self.scale} (bicubic), {self.scale}px border shaved."]
         return "\n".join(lines)
 
-    def file_name(self) -> str:
-        """The download's file name, e.g. `fsrcnn_x2.png`."""
-        return file_name(self.upscaler)
-
     @cached_property
     def png(self) -> bytes:
         """The full-resolution FSRCNN result as PNG file bytes (the download), encoded once."""

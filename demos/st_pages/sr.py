@@ -105,7 +105,7 @@ with right:
                f"{c.seconds['bicubic'] * 1000:.0f} ms, {c.model} {c.seconds['model'] * 1000:.0f} ms.")
     zoom(c)
     st.markdown(c.summary())
-    st.download_button("Download the FSRCNN result (full-resolution PNG)", full_png, c.file_name(), "image/png",
+    st.download_button("Download the FSRCNN result (full-resolution PNG)", full_png, sr.file_name(c.upscaler), "image/png",
                        on_click="ignore", key="download")
     if st.toggle("Look inside FSRCNN", key="inside"):  # computed only while on
         v = inside.look_inside(c)
