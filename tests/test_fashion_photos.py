@@ -283,6 +283,7 @@ def test_a_joint_run_on_generated_photos_trains_resumes_and_records_both_figures
     assert 0 <= card["metrics"]["photo_top1"] <= 1 and card["metrics"]["photo_count"] >= 1
     assert "photo_top1" in card["validation"] and "photos" in card["protocol"]
     assert "learning without forgetting" in card["data"]["kept"]
+    assert "held out of this fine-tune only" in card["protocol"]["validation"]  # the shipped ResNet saw them
 
 
 def test_a_screen_ends_on_its_validation_and_never_reads_the_test_set(photo_folder, tmp_path, capsys, monkeypatch):

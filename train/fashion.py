@@ -290,7 +290,7 @@ def export(args, loop: TrainLoop, n_train: int, validation: dict[str, float], ph
             optimizer=f"{args.optimizer} lr {args.lr} one-cycle, weight decay {args.weight_decay}, "
             f"label smoothing {args.label_smoothing}{weights_note(args, weights)}",
         ),
-        protocol={**protocol(args.val), **({"photos": PHOTO_PROTOCOL} if photos else {})},
+        protocol={**protocol(args.val, args.init), **({"photos": PHOTO_PROTOCOL} if photos else {})},
         validation=validation_block(args, validation, weights),
         metrics={**evaluate_classifier(model, test_x, test_y), **cpu_latency_ms(model),
                  **({**photo_accuracy(model, val_photos), "photo_count": len(val_photos.x)} if val_photos else {})},
@@ -306,15 +306,21 @@ PHOTO_PROTOCOL = ("photo figures: grouped top-1 on the validation split of the p
                   "as `python -m train.fashion photos FOLDER CKPT` (classify(open_image(path)))")
 
 
-def protocol(val: int) -> dict[str, str]:
-    """How the card's numbers were arrived at: what was held out for choices, and what the test set was used for."""
-    return {
-        "validation": (f"{val} of the 60,000 training images held out, {val // 10} per class "
-                       f"(core.fashion.data.validation_split, seed {VALIDATION_SEED}); every choice made on them")
-        if val else "none held out: trained on all 60,000 images with settings chosen on a validation split "
-                    "in an earlier run (see that run's card)",
-        "test": "the 10,000 test images, measured once at the end; no choice made on them",
-    }
+def protocol(val: int, init: Path | None = None) -> dict[str, str]:
+    """How the card's numbers were arrived at: what was held out for choices, and what the test set was used for.
+    A fine-tune (`init`) says whether its held-out images were seen by the model it started from."""
+    if val:
+        validation = (f"{val} of the 60,000 training images held out, {val // 10} per class "
+                      f"(core.fashion.data.validation_split, seed {VALIDATION_SEED}); every choice made on them")
+        init_held_out = init and (checkpoints.read_card(init).get("training", {}).get("held_out") or 0)
+        if init and init_held_out != val:
+            validation += (f"; held out of this fine-tune only: {init} was trained on them, so they measure how much "
+                           "of its Fashion-MNIST answers the fine-tune keeps, not how it generalises")
+    else:
+        validation = ("none held out: trained on all 60,000 images with settings chosen on a validation split "
+                      "in an earlier run (see that run's card)")
+    return {"validation": validation,
+            "test": "the 10,000 test images, measured once at the end; no choice made on them"}
 
 
 def evaluate(args: argparse.Namespace) -> None:
