@@ -135,8 +135,8 @@ def initial_model(args: argparse.Namespace) -> nn.Module:
     config = dict(variant.config)
     for key in ("width", "blocks"):
         if (value := getattr(args, key)) is not None:
-            if args.arch != "resnet":
-                raise SystemExit(f"--{key} applies to --arch resnet only.")
+            if variant.architecture != "resnet":
+                raise SystemExit(f"--{key} applies to the ResNets only.")
             config[key] = value
     return build_model(variant.architecture, **config)
 
@@ -453,8 +453,8 @@ def main(argv: list[str] | None = None) -> None:
                    help=", ".join(f"{k} = {v.title}" for k, v in TASK.variants.items()))
     common.add_data_flags(f)
     f.add_argument("--out", type=Path, help="final checkpoint; default <run-dir>/model.safetensors")
-    f.add_argument("--width", type=int, help="resnet only: channels of the first stage (default 32; 2x, 4x after)")
-    f.add_argument("--blocks", type=int, help="resnet only: residual blocks per stage (default 1)")
+    f.add_argument("--width", type=int, help="the ResNets only: channels of the first stage (default 32; 2x, 4x after)")
+    f.add_argument("--blocks", type=int, help="the ResNets only: residual blocks per stage (default 1)")
     f.add_argument("--epochs", type=int, default=10, help="passes over the training images")
     f.add_argument("--steps", type=int, help="total steps (overrides --epochs)")
     f.add_argument("--subset", type=int, help="train on the first N images only")

@@ -59,14 +59,20 @@ class ClassifyTask(Task):
         "cnn": Variant("cnn", "Small CNN (2 conv layers)", FASHION_PAPER),
         "resnet": Variant("resnet", "Small ResNet (strong)", RESNET_PAPER,
                           config={"width": 32, "blocks": 1, "dropout": 0.2}),
+        # The strong ResNet fine-tuned on Fashion-MNIST and real photos together (`fit --arch resnet-photos --init
+        # checkpoints/fashion/resnet.safetensors --photos DIR`): the same network, its own card.
+        "resnet-photos": Variant("resnet-photos", "Small ResNet + photos", RESNET_PAPER, arch="resnet",
+                                 config={"width": 32, "blocks": 1, "dropout": 0.2}),
     }
 
     def open(self, path: Path) -> Classifier:
         return open_classifier(path)
 
-    def rank(self, entry: Entry) -> float:
-        """The most accurate first (the cards' measured test accuracy)."""
-        return -float(entry.metrics.get("test_accuracy", 0.0))
+    def rank(self, entry: Entry) -> tuple[float, float]:
+        """The most accurate on real photos first (what visitors upload: the cards' grouped top-1 on the validation
+        photos), then on the Fashion-MNIST test set; a card without a photo figure comes after those with one."""
+        photo = ((entry.card or {}).get("photos") or {}).get("photo_top1", -1.0)
+        return -float(photo), -float(entry.metrics.get("test_accuracy", 0.0))
 
     def metric_labels(self, metrics: dict[str, Any]) -> list[str]:
         acc = metrics.get("test_accuracy")
