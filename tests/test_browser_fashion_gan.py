@@ -364,6 +364,29 @@ def test_classify_model_switch_reanswers(classify_page):
     _answer(page, FASHION.entry(FASHION.default()).title, second)
 
 
+def test_an_example_is_answered_by_the_model_the_visitor_picked(classify_page):
+    """A visitor comparing models picks one, then clicks example photos: the picker keeps their model, and each
+    example is answered by it (an example once reset the picker to the default model)."""
+    from core.fashion.predict import classify
+    from core.imaging import open_image
+
+    page = classify_page
+    page.get_by_role("tab", name="Photo").click()
+    other = next(a for a in FASHION.names() if a != FASHION.default())
+    page.locator("#classify-model input").click()
+    page.get_by_role("option", name=FASHION.label(other)).click()
+    old = _answer(page, FASHION.entry(other).title)
+    for path, _ in FASHION.examples()[2:4]:
+        page.locator(f"#classify-examples img[src*='{path.stem}']").first.click()
+        old = _answer(page, FASHION.entry(other).title, old)
+        top = next(iter(classify(open_image(path), FASHION.load(other)).probabilities))
+        page.wait_for_function("(c) => document.querySelector('#classify-label').innerText.includes(c)", arg=top)
+        assert page.locator("#classify-model input").input_value() == FASHION.label(other)
+    page.locator("#classify-model input").click()
+    page.get_by_role("option", name=FASHION.label(FASHION.default())).click()
+    _answer(page, FASHION.entry(FASHION.default()).title, old)
+
+
 def test_first_drag_on_the_sketchpad_draws_and_classifies(classify_page):
     page = classify_page
     page.get_by_role("tab", name="Draw").click()

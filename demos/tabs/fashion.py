@@ -13,7 +13,7 @@ from core.imaging import open_image
 from core.plots import confusion_matrix_svg
 from core.tasks import USER_ERRORS
 from demos.components.drawing import drawing_of, drawing_pad
-from demos.components.outputs import cached_examples, image_input, save_outputs
+from demos.components.outputs import image_input, save_outputs
 from demos.tabs import header
 
 PHOTO, DRAWING = "photo", "drawing"  # which input the answer on screen is about
@@ -48,6 +48,10 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
         if not path:
             raise gr.Error("Please upload a photo or pick an example first.")
         return answer(path, arch)
+
+    def run_classify_if_any(path: str | None, arch: str):
+        """The page's first answer: the example the photo input opens on (nothing where no example ships)."""
+        return run_classify(path, arch) if path else (None, None, "")
 
     def run_classify_drawing(sketch: dict | None, arch: str):
         """The sketchpad -> the same outputs as `run_classify`."""
@@ -114,7 +118,7 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
         with gr.Column(scale=4):
             arch = gr.Dropdown(task.choices(), value=task.default(), label=task.picker, elem_id="classify-model")
             with gr.Tab("Photo") as photo_tab:
-                # Opens on the first example; its answer comes from the example cache (see `cached_examples`).
+                # Opens on the first example, answered by the picker's model when the page loads.
                 inp = image_input(label="Photo of a garment", elem_id="classify-input", height=240,
                                   value=str(task.examples()[0][0]) if task.examples() else None)
                 btn = gr.Button("Classify", variant="primary")
@@ -148,12 +152,13 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
         weights = gr.Image(show_label=False, type="filepath", interactive=False, elem_id="classify-weights")
 
     with examples:
-        rows = task.examples()
-        # Each row holds the model too, so a cached answer is always the picker's model's (that column hidden).
-        ex, first = cached_examples(demo, [[str(p), task.default()] for p, _ in rows], [inp, arch], outputs, run_classify,
-                        key=f"classify-{task.examples_key(task.default())}", visible_columns=[0], elem_id="classify-examples",
-                        label=task.examples_label)
+        # An example fills the photo only and is answered by the model in the picker: a visitor comparing models
+        # keeps the one picked (an answer takes ~20 ms of CPU, so nothing is cached).
+        ex = gr.Examples([[str(p)] for p, _ in task.examples()], inputs=[inp], elem_id="classify-examples",
+                         label=task.examples_label, cache_examples=False)
         gr.Markdown(task.examples_credit, elem_id="classify-examples-credit")
+    first = demo.load(run_classify_if_any, [inp, arch], outputs, api_name=False)
+    picked = ex.load_input_event.then(run_classify, [inp, arch], outputs, api_name=False, cancels=[first])
     # A visitor's own request cancels the first answer if it is still on its way (it would land over theirs).
     all_io = ([all_open, source, inp, pad], everyone)
     inside_outputs = [inside_note, evidence, stages, weights]
@@ -169,12 +174,12 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
     inside_box.expand(lambda: True, None, inside_open, api_name=False, queue=False).then(
         look_inside, *inside_io, api_name=False)
     inside_box.collapse(lambda: False, None, inside_open, api_name=False, queue=False)
-    ex.cache_event.then(all_answers, *all_io, api_name=False)  # an example picked
-    ex.cache_event.then(look_inside, *inside_io, api_name=False)
+    picked.success(all_answers, *all_io, api_name=False)  # an example picked
+    picked.success(look_inside, *inside_io, api_name=False)
     for event in (inp.upload, inp.clear):  # a new photo: the views speak of the old one until it is classified
         event(lambda: ("", "", None, None, None), None, [everyone, *inside_outputs], api_name=False, queue=False)
     photo_tab.select(lambda: PHOTO, None, source, api_name=False)
     draw_tab.select(lambda: DRAWING, None, source, api_name=False)
-    arch.change(reanswer, [source, inp, pad, arch], outputs, api_name=False).then(
+    arch.change(reanswer, [source, inp, pad, arch], outputs, api_name=False, cancels=[first]).then(
         show_model, arch, [plot, card], api_name=False).then(look_inside, *inside_io, api_name=False)
     demo.load(show_model, arch, [plot, card], api_name=False)
