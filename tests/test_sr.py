@@ -142,6 +142,36 @@ def test_the_validation_split_is_fixed_by_name_and_disjoint(hr_folder, tmp_path)
         split_images(hr_folder, 6)
 
 
+def _png_folder(root, name: str, count: int, side: int = 8):
+    """`root/name` with `count` tiny PNGs named 00.png, 01.png, ... (plus a text file that is no image)."""
+    from PIL import Image
+
+    folder = root / name
+    folder.mkdir()
+    for i in range(count):
+        Image.new("RGB", (side, side), (i * 20, 50, 100)).save(folder / f"{i:02d}.png")
+    (folder / "notes.txt").write_text("not an image")
+    return folder
+
+
+def test_several_folders_hold_out_images_of_each_and_train_on_the_rest(tmp_path):
+    from core.sr.data import split_images
+
+    a, b = _png_folder(tmp_path, "a", 10), _png_folder(tmp_path, "b", 3)
+    # One folder: the split it always had (evenly spread, fixed by name), given alone or in a list.
+    assert [p.name for p in split_images(a, 3)[1]] == ["01.png", "05.png", "08.png"]
+    assert split_images([a], 3) == split_images(a, 3) == split_images(str(a), 3)
+    train, val = split_images([a, b], 1)
+    assert val == [a / "05.png", b / "01.png"]  # one of each, in the order the folders are given
+    assert train == split_images(a, 1)[0] + split_images(b, 1)[0]
+    assert len(train) == 11 and not set(train) & set(val)
+    assert split_images([b, a], 0) == (split_images(b, 0)[0] + split_images(a, 0)[0], [])
+    with pytest.raises(ValueError, match="Cannot hold out 3 of the 3 images in .*b"):
+        split_images([a, b], 3)
+    with pytest.raises(ValueError, match="given twice"):
+        split_images([a, b, tmp_path / "b" / ".." / "a"], 1)
+
+
 def test_look_inside_shows_each_stage_and_its_last_stage_is_the_upscaled_luma(photo):
     import numpy as np
     import torch

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from PIL import Image
 from support import free_port
 
 from core.checkpoints import load_checkpoint
@@ -270,3 +271,27 @@ def test_a_runs_patch_count_is_the_number_of_patches_it_cuts(hr_folder, tmp_path
     args = train_sr._parser().parse_args(_fit_args(hr_folder, tmp_path / "run", 4, *extra))
     run = train_sr.Run(args)
     assert run.patch_count() == len(run.patches()) > 0
+
+
+def test_a_run_on_several_folders_trains_on_all_and_its_card_names_each(hr_folder, tmp_path, capsys):
+    """`--data A B` (T91 + BSD200, the "291 images"): `--holdout 1` holds one image of each folder out, the rest
+    of both is trained on, and the card names both folders with their image counts and held-out images."""
+    from core.sr.data import count_patches
+
+    other = tmp_path / "other"
+    other.mkdir()
+    photo = Image.open(hr_folder / "img0.png")
+    for i in range(3):
+        photo.rotate(90 * i).save(other / f"p{i}.png")
+    run = tmp_path / "run"
+    argv = ["fit", "--scale", "2", "--data", str(hr_folder), str(other), "--holdout", "1", "--run-dir", str(run),
+            "--steps", "3", "--batch", "8", "--patch", "8", "--eval-every", "2", "--quiet"]
+    train_sr.main(argv)
+    assert f"from 7 images of {hr_folder} + {other}, 2 held out" in capsys.readouterr().out
+    card = load_checkpoint(run / "model.safetensors")[1]
+    n = count_patches([hr_folder / f"img{i}.png" for i in (0, 1, 2, 4, 5)] + [other / "p0.png", other / "p2.png"],
+                      2, 8)
+    assert card["data"]["train"].startswith(
+        f"{hr_folder.name} (6 images, 1 held out) + other (3 images, 1 held out): {n} 8px LR patches")
+    assert card["data"]["validation"] == f"{hr_folder.name} held out: img3; other held out: p1"
+    assert train_sr._recorded_fit_args(run).data == [hr_folder, other]  # what `continue` runs again

@@ -1,4 +1,4 @@
-"""Train and evaluate FSRCNN (Dong et al. 2016) on T91; measure on Set5/Set14/BSD100.
+"""Train and evaluate FSRCNN (Dong et al. 2016) on T91 (or several folders); measure on Set5/Set14/BSD100.
 
 The shipped models come from the commands recorded in their cards (`training.command`, `continued_with`).
 The paper's recipe: one long x3 training of the whole network, then the other scales by training only the
@@ -10,8 +10,13 @@ deconvolution on top of the x3 layers (`--init <x3 model> --freeze-trunk`), opti
     python -m train.sr export checkpoints/sr/runs/fsrcnn_x3 --out checkpoints/sr/fsrcnn_x3.safetensors
     python -m train.sr evaluate checkpoints/sr/fsrcnn_x3.safetensors --data ../shared/data/sr --write-card
 
-Checkpoints and hyper-parameters are chosen on T91 images held out of training (`--holdout`), never on
-Set5/Set14, which `evaluate` measures once at the end. `fit` works unchanged under `torchrun`.
+`--data` takes several folders, trained on together: the "291 images" of later SR papers are T91 + BSD200,
+
+    python -m train.sr fit --scale 3 --data ../shared/data/sr/T91 ../shared/data/sr/BSD200 \
+        --run-dir checkpoints/sr/runs/fsrcnn_x3_291 --steps 300000 --compile --threads 1
+
+Checkpoints and hyper-parameters are chosen on images held out of training (`--holdout` of each folder, fixed by
+name), never on Set5/Set14, which `evaluate` measures once at the end. `fit` works unchanged under `torchrun`.
 """
 
 from __future__ import annotations
@@ -101,8 +106,8 @@ class Run:
 
     @torch.no_grad()
     def validate(self) -> dict[str, float]:
-        """Mean PSNR (dB, Y, border shaved) on the held-out T91 images, of the served weights (and of the raw
-        ones where they differ)."""
+        """Mean PSNR (dB, Y, border shaved) on the images held out of the --data folders, of the served weights
+        (and of the raw ones where they differ)."""
         nets = {"val_psnr": self.served, **({"val_psnr_raw": self.loop.raw["fsrcnn"]} if self.args.ema else {})}
         out = {}
         for key, net in nets.items() if self.val_pairs else ():
@@ -116,7 +121,8 @@ def fit(args: argparse.Namespace) -> None:
     loop, patches, opt = run_.loop, run_.patches(), run_.opt
     if loop.is_main:
         common.record_run(args.run_dir, "train.sr", args.argv, loop.step, resizable=True)
-        print(f"{len(patches)} LR/HR patch pairs ({args.patch}px LR) from {len(run_.train_files)} images of {args.data}, "
+        print(f"{len(patches)} LR/HR patch pairs ({args.patch}px LR) from {len(run_.train_files)} images of "
+              f"{' + '.join(str(d) for d in args.data)}, "
               f"{len(run_.val_files)} held out for validation; device {loop.device}; step {loop.step}/{args.steps}")
     batches = loop.index_batches(len(patches), args.batch)
     net = torch.compile(loop.modules["fsrcnn"], dynamic=False) if args.compile else loop.modules["fsrcnn"]
@@ -140,6 +146,25 @@ def _validation_figures(run_: Run) -> dict[str, float]:
     return {k: round(v, 3) for k, v in run_.validate().items()}
 
 
+def _data_phrases(run_: Run) -> tuple[str, str]:
+    """The card's (trained on, validated on) phrases, naming each --data folder with its number of images and
+    those held out of it, e.g. ("T91 (91 images, 8 held out) + BSD200 (200 images, 8 held out)",
+    "T91 held out: t14, ...; BSD200 held out: ..."). One folder: the phrases single-folder cards always had."""
+    folders = [Path(d) for d in run_.args.data]
+    held = {d: [p.stem for p in run_.val_files if p.parent == d] for d in folders}
+    count = {d: len(held[d]) + sum(p.parent == d for p in run_.train_files) for d in folders}
+    if len(folders) == 1:
+        (d,) = folders
+        trained = f"{d.name} less {len(held[d])} held-out images" if held[d] else f"{d.name}, all {count[d]} images"
+    else:
+        trained = " + ".join(f"{d.name} ({count[d]} images, {len(held[d])} held out)" if held[d]
+                             else f"{d.name} (all {count[d]} images)" for d in folders)
+    if not run_.val_files:  # --holdout 0: the final model on every image, its settings chosen on a held-out run
+        return trained, ("none: every image of --data trained on (--holdout 0), so nothing is validated; choose "
+                         "its settings on a run that holds images out")
+    return trained, "; ".join(f"{d.name} held out: {', '.join(held[d])}" for d in folders)
+
+
 def export(run_: Run, out: Path | None = None, n_patches: int | None = None) -> dict:
     """Write the run's current weights as a checkpoint with its card (validation PSNR measured now).
     `n_patches`: the number of training patches, where the caller cut them (else counted: `Run.patch_count`)."""
@@ -157,14 +182,7 @@ def export(run_: Run, out: Path | None = None, n_patches: int | None = None) -> 
         if (before := init_card.get("training", {}).get("init")) and before != checkpoints.PAPER_INIT:
             init += f", itself started from {before}"  # the lineage: x3 trunk -> deconvolution -> fine-tune
     variant = TASK.variants[args.arch]
-    name = Path(args.data).name
-    if run_.val_files:
-        trained = f"{name} less {len(run_.val_files)} held-out images"
-        validation = f"{name} held out: {', '.join(p.stem for p in run_.val_files)}"
-    else:  # --holdout 0: the final model on every image, its settings chosen on a run that held images out
-        trained = f"{name}, all {len(run_.train_files)} images"
-        validation = ("none: every image of --data trained on (--holdout 0), so nothing is validated; choose its "
-                      "settings on a run that holds images out")
+    trained, validation = _data_phrases(run_)
     card = common.model_card(
         "sr", out, variant, model, title=f"{variant.title} x{args.scale}",
         paper=variant.paper.citation,
@@ -306,12 +324,14 @@ def _recorded_fit_args(run_dir: Path) -> argparse.Namespace:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m train.sr", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
-    f = sub.add_parser("fit", help="train FSRCNN on a folder of HR images (continues a run it finds in --run-dir)")
+    f = sub.add_parser("fit", help="train FSRCNN on folder(s) of HR images (continues a run it finds in --run-dir)")
     f.add_argument("--scale", type=int, choices=SCALES, required=True, help="upscaling factor")
     f.add_argument("--arch", choices=list(TASK.variants), default="fsrcnn",
                    help=", ".join(f"{k} = {v.title}" for k, v in TASK.variants.items()))
-    f.add_argument("--data", type=Path, required=True, help="folder of HR training images (T91)")
-    f.add_argument("--holdout", type=int, default=8, help="images of --data held out for validation (fixed by name)")
+    f.add_argument("--data", type=Path, nargs="+", required=True,
+                   help="folder(s) of HR training images, trained on together (T91; T91 BSD200 for the 291 images)")
+    f.add_argument("--holdout", type=int, default=8,
+                   help="images of each --data folder held out for validation (fixed by name)")
     f.add_argument("--out", type=Path, help="final checkpoint (.safetensors); default <run-dir>/model.safetensors")
     f.add_argument("--init", type=Path, help="checkpoint to start from (all layers at the same scale, else all "
                    "but the deconvolution)")

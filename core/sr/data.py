@@ -1,13 +1,14 @@
 """Super-resolution data: T91-style training patches and Set5/Set14/BSD100-style evaluation pairs.
 
-Training (the FSRCNN paper's recipe): every HR image is also used downscaled by 0.9, 0.8, 0.7 and
-0.6; the LR image is the bicubic downscale of the HR one (Pillow, antialiased, rounded to 8 bits as
-saved images are); patches are cut on a regular grid and given a random rotation/flip when sampled.
-Everything happens on the luma channel (BT.601, as MATLAB).
+Training (the FSRCNN paper's recipe, on one folder of HR images or several, e.g. T91 + BSD200): every HR image
+is also used downscaled by 0.9, 0.8, 0.7 and 0.6; the LR image is the bicubic downscale of the HR one (Pillow,
+antialiased, rounded to 8 bits as saved images are); patches are cut on a regular grid and given a random
+rotation/flip when sampled. Everything happens on the luma channel (BT.601, as MATLAB).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,11 +31,26 @@ def list_images(folder: Path) -> list[Path]:
     return files
 
 
-def split_images(folder: Path, holdout: int) -> tuple[list[Path], list[Path]]:
-    """(training images, validation images) of `folder`: `holdout` images spread evenly over the sorted list.
+def split_images(folders: Path | Sequence[Path], holdout: int) -> tuple[list[Path], list[Path]]:
+    """(training images, validation images) of one folder or several (e.g. T91 and BSD200, the "291 images").
 
-    The split is fixed by the file names alone, so every run and every continuation holds out the same images.
+    From each folder, `holdout` images spread evenly over its sorted list are held out, so validation covers
+    every kind of image; both lists run folder by folder in the order given, each folder sorted by name. The
+    split is fixed by the file names alone, so every run and every continuation holds out the same images.
     """
+    folders = [Path(folders)] if isinstance(folders, (str, Path)) else [Path(f) for f in folders]
+    if len({f.resolve() for f in folders}) < len(folders):
+        raise ValueError(f"A folder is given twice in {[str(f) for f in folders]}: its images would count twice.")
+    train, val = [], []
+    for folder in folders:
+        t, v = _split_folder(folder, holdout)
+        train += t
+        val += v
+    return train, val
+
+
+def _split_folder(folder: Path, holdout: int) -> tuple[list[Path], list[Path]]:
+    """`split_images` of one folder."""
     files = list_images(folder)
     if holdout <= 0:
         return files, []
