@@ -154,7 +154,8 @@ def test_streamlit_page_looks_inside_the_classifier_when_opened():
     at.run()
     assert not at.exception and not at.error
     notes = [m.value for m in at.markdown]
-    assert TASK.evidence_note(f"Grad-CAM, {'stage 3' if at.selectbox(key='arch').value == 'resnet' else 'layer2'}") \
+    resnet = TASK.entry(at.selectbox(key="arch").value).variant.architecture == "resnet"
+    assert TASK.evidence_note(f"Grad-CAM, {'stage 3' if resnet else 'layer2'}") \
         in notes and TASK.stages_note in notes and TASK.weights_note in notes
     assert len(at.image) == shown + 3  # evidence, stages, softmax weights
     at.selectbox(key="arch").set_value("mlp").run()  # the model switch redraws it for the new model

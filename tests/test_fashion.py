@@ -236,7 +236,7 @@ def test_a_wider_deeper_resnet_is_trained_and_its_card_rebuilds_it(tmp_path):
     assert clf.card["config"]["width"] == 8 and clf.card["config"]["blocks"] == 2
     assert isinstance(clf.model, SmallResNet) and clf.model.fc[1].in_features == 32
     assert sum(type(m).__name__ == "ResidualBlock" for m in clf.model.modules()) == 6
-    with pytest.raises(SystemExit, match="--width applies to --arch resnet only"):
+    with pytest.raises(SystemExit, match="--width applies to the ResNets only"):
         fashion.main(["fit", "--arch", "cnn", "--width", "8", "--run-dir", str(tmp_path / "cnn"), "--quiet"])
 
 

@@ -51,7 +51,8 @@ class ClassifyTask(Task):
                        "class a person would accept (a shoe: sandal, sneaker or ankle boot), through this page's own "
                        "path (`python -m train.fashion photos`). It is lower than the test accuracy because "
                        "Fashion-MNIST is studio shots (one garment, centred, on white, shoes seen from the side) and "
-                       "the photos are not: floors, hangers, a pair of shoes seen from above.",
+                       "the photos are not: floors, hangers, a pair of shoes seen from above. \"Small ResNet + "
+                       "photos\" was trained on 2,104 other such photos as well, and closes most of the gap.",
     }
     variants = {
         "softmax": Variant("softmax", "Softmax regression", FASHION_PAPER),

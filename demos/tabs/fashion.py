@@ -21,6 +21,7 @@ PHOTO, DRAWING = "photo", "drawing"  # which input the answer on screen is about
 #: On a phone the look-inside pictures keep their own size (their captions are drawn at 18 px) and scroll sideways,
 #: instead of shrinking to the screen's width (captions of 6-7 px).
 CSS = """
+#classify-model .secondary-wrap input { padding-right: 22px; text-overflow: ellipsis; }  /* clear of the arrow */
 #classify-examples-credit p { font-size: var(--text-sm); opacity: 0.85; margin: 0; }
 @media (max-width: 720px) {
   #classify-inside .image-container { overflow-x: auto; }
@@ -115,7 +116,7 @@ def build(task: ClassifyTask, demo: gr.Blocks) -> None:
     timing = gr.Markdown(elem_id="classify-timing", render=False)
     outputs = [label, view, timing]
     with gr.Row():
-        with gr.Column(scale=4):
+        with gr.Column(scale=5):  # wide enough for the picker's label at 1280 px and up
             arch = gr.Dropdown(task.choices(), value=task.default(), label=task.picker, elem_id="classify-model")
             with gr.Tab("Photo") as photo_tab:
                 # Opens on the first example, answered by the picker's model when the page loads.
