@@ -58,12 +58,13 @@ def test_the_upscale_page_compares_in_a_before_after_slider_that_follows_a_drag(
     screenshot(page, "streamlit_upscale_slider", full_page=False, readme=True)
 
 
-def test_the_classify_page_shows_the_true_class_in_full(page):
+def test_the_classify_page_shows_what_the_photo_shows_and_its_credit_in_full(page):
     _open(page, FASHION.tab)
-    caption = page.get_by_text("Input (true class:", exact=False).first
+    caption = page.get_by_text("Input: t-shirt (", exact=False).first  # the first example photo
     caption.wait_for(timeout=120_000)
     box = caption.bounding_box()
-    assert box and box["width"] > 50 and caption.inner_text().rstrip().endswith(")")  # not cut off
+    text = caption.inner_text().rstrip()
+    assert box and box["width"] > 50 and "clothing dataset" in text and text.endswith("free for any use.")  # not cut
     # The confusion matrix is drawn (a vector figure whose cells carry the counts as text).
     page.locator("svg").filter(has_text="Ankle boot").first.wait_for(timeout=60_000)
     screenshot(page, "streamlit_classify", full_page=False)
