@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         sampler = open_generator(args.source)
         step = sampler.card.get("training", {}).get("steps")
-    judge = FASHION.load(FASHION.default())
+    judge = FASHION.load(FASHION.judge)
     name, real_x = reference_images(args.reference)
     fake_f, _ = classifier_features(generate(sampler, args.n), judge)
     out = {"source": str(args.source), "step": step, "n": args.n, "reference": f"{args.reference} {len(real_x)}",

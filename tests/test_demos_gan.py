@@ -57,7 +57,7 @@ def test_a_picked_class_steers_the_conditional_model(client):
     assert "Sneaker" in caption
     images = TASK.load(arch).sample(16, 5, TASK.class_index("Sneaker"))
     assert same_render(_pixels(grid), np.asarray(to_grid(images, nrow=8).convert("RGB")))
-    predicted = FASHION.load(FASHION.default()).predict_tensor(images).argmax(1)
+    predicted = FASHION.load(FASHION.judge).predict_tensor(images).argmax(1)
     assert (predicted == TASK.class_index("Sneaker")).float().mean() >= 0.75
     for plain in (a for a in TASK.names() if not TASK.conditional(a)):
         picked, text = client.predict(plain, 5, "Sneaker", 8, 1.0, api_name="/sample")

@@ -208,3 +208,14 @@ def test_classifier_pickers_and_cards_give_test_and_real_photo_accuracy(checkpoi
     clear_caches()
     test = card["metrics"]["test_accuracy"]
     assert FASHION.label("mlp").endswith(f"{test * 100:.1f} %") and "photos" not in FASHION.label("mlp")
+
+
+def test_the_gan_judge_is_the_classifier_that_measured_the_shipped_generators():
+    """Classifier-feature FIDs are comparable only under one classifier: the judge is fixed (not the Classify default,
+    which is chosen for photos), and it is the one every shipped GAN card names."""
+    fashion, gan = task("fashion"), task("gan")
+    judge = fashion.entry(fashion.judge).card
+    assert "train_photos" not in judge["data"]  # trained on Fashion-MNIST alone
+    for name in gan.names():
+        named = gan.entry(name).metrics["fid_classifier_model"]
+        assert named == f"{judge['title']} (sha256 {judge['sha256'][:12]})", (name, named)

@@ -255,7 +255,7 @@ def measure(checkpoint: Path, data: Path | None, download: bool, n: int, incepti
     """FID and class statistics of a generator checkpoint; with `record` (the command), written into its card."""
     sampler = open_generator(checkpoint)
     card = sampler.card
-    judge = FASHION.load(FASHION.default())
+    judge = FASHION.load(FASHION.judge)
     metrics = evaluate_generator(sampler, judge, n=n, data=data, download=download, inception=inception)
     print(f"{card['title']}: " + ", ".join(f"{k}={v}" for k, v in metrics.items() if not isinstance(v, (dict, list))))
     if record:

@@ -103,6 +103,10 @@ class ClassifyTask(Task):
         return ("Each model on the same 28×28 view, from the paper's baseline up:\n\n"
                 + "\n".join(f"- {m}: **{c}** ({p:.0%})" for m, c, p in rows))
 
+    #: The classifier that judges generated images (classifier-feature FID, conditional accuracy: `train.gan
+    #: evaluate`, `bench.gan_screen`): trained on Fashion-MNIST alone and fixed, so that a GAN measured today and
+    #: one measured before stay comparable whichever model the Classify tab opens on.
+    judge = "resnet"
     #: The checkpoint whose weights are drawn as one image per class (a linear model on the pixels).
     weights_model = "softmax"
     inside_label = "Look inside the classifier"

@@ -24,8 +24,8 @@ from core.metrics import frechet_distance
 
 @torch.inference_mode()
 def classifier_features(x: torch.Tensor, judge: Classifier, batch: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
-    """(penultimate-layer features, predicted class) of the classifier `judge` (the evaluations use the most
-    accurate shipped one, `core.fashion.task.TASK`'s default) for x in [0, 1]."""
+    """(penultimate-layer features, predicted class) of the classifier `judge` (the evaluations use
+    `core.fashion.task.TASK.judge`, the strong ResNet trained on Fashion-MNIST alone) for x in [0, 1]."""
     net = judge.model
     feats, preds = [], []
     for i in range(0, len(x), batch):
