@@ -274,14 +274,19 @@ def test_a_joint_run_on_generated_photos_trains_resumes_and_records_both_figures
     run = tmp_path / "run"
     argv = ["fit", "--arch", "resnet", "--init", str(RESNET), "--photos", str(folder), "--photo-batch", "4",
             "--subset", "256", "--val", "1000", "--steps", "6", "--batch", "16", "--eval-every", "3",
-            "--keep", "1", "--run-dir", str(run), "--threads", "1", "--quiet"]
+            "--keep", "1", "--ema", "0.9", "--run-dir", str(run), "--threads", "1", "--quiet"]
     fashion.main([*argv, "--stop-at-step", "3"])
     assert not (run / "model.safetensors").exists()
     fashion.main(["continue", str(run)])
     card = read_card(run / "model.safetensors")
     assert card["training"]["steps"] == 6 and "photos" in card["data"]["train_photos"]
     assert 0 <= card["metrics"]["photo_top1"] <= 1 and card["metrics"]["photo_count"] >= 1
-    assert "photo_top1" in card["validation"] and "photos" in card["protocol"]
+    assert "photos" in card["protocol"]
+    # Validation holds both candidates' photo figures; the unsuffixed one is the shipped weights', which the
+    # metrics measure again on the same views.
+    val, shipped = card["validation"], "raw" if "validated better than their EMA" in card["training"]["optimizer"] else "ema"
+    assert {"photo_top1_ema", "photo_top1_raw"} <= set(val)
+    assert val["photo_top1"] == val[f"photo_top1_{shipped}"] == card["metrics"]["photo_top1"]
     assert "learning without forgetting" in card["data"]["kept"]
     assert "held out of this fine-tune only" in card["protocol"]["validation"]  # the shipped ResNet saw them
 

@@ -213,8 +213,9 @@ def fit(args: argparse.Namespace) -> None:
         return {"loss": loss.item(), **logs}
 
     def validate() -> dict[str, float]:
-        """Accuracy on the validation split of the EMA weights (batch-norm statistics recomputed for them on
-        fixed training images) and of the raw weights beside them; without EMA, of the raw weights."""
+        """Accuracy on the validation split(s) of the EMA weights (batch-norm statistics recomputed for them on
+        fixed training images) and of the raw weights beside them (keys ending `_raw`); without EMA, of the raw
+        weights."""
         if args.ema:  # every step copies the raw model's statistics over these again: training is unchanged
             recalibrate_bn(loop.raw["ema"], bn_images.to(loop.device))
         out = {}
@@ -224,6 +225,8 @@ def fit(args: argparse.Namespace) -> None:
                 out["val_accuracy_raw"] = evaluate_classifier(loop.raw["net"], val_x, val_y)["test_accuracy"]
         if val_photos is not None:
             out.update(photo_accuracy(loop.raw[served], val_photos))
+            if args.ema:
+                out.update({f"{k}_raw": v for k, v in photo_accuracy(loop.raw["net"], val_photos).items()})
         return out
 
     last = loop.run(train_step, validate)  # the final step's validation (empty when resumed at the end)
@@ -253,12 +256,17 @@ def weights_note(args: argparse.Namespace, weights: str) -> str:
 
 
 def validation_block(args: argparse.Namespace, validation: dict[str, float], weights: str) -> dict[str, float]:
-    """The card's `validation`: `val_accuracy` is always the shipped weights'; with EMA, both candidates' beside it."""
+    """The card's `validation`: each figure without a suffix (`val_accuracy`, `photo_top1`, ...) is the shipped
+    weights'; with EMA, both candidates' beside it (`_ema`, `_raw`)."""
     if not args.ema or "val_accuracy" not in validation:
         return validation
-    photo = {k: v for k, v in validation.items() if k.startswith("photo_")}
-    return {"val_accuracy": validation["val_accuracy_raw" if weights == "net" else "val_accuracy"],
-            "val_accuracy_ema": validation["val_accuracy"], "val_accuracy_raw": validation["val_accuracy_raw"], **photo}
+    out = {}
+    for key in [k for k in validation if not k.endswith("_raw")]:
+        ema, raw = validation[key], validation.get(f"{key}_raw")
+        out |= {key: raw if weights == "net" and raw is not None else ema, f"{key}_ema": ema}
+        if raw is not None:
+            out[f"{key}_raw"] = raw
+    return out
 
 
 def export(args, loop: TrainLoop, n_train: int, validation: dict[str, float], photos: PhotoViews | None = None,

@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 
 from core.checkpoints import PAPER_INIT, load_checkpoint, read_card
+from core.fashion.evaluate import card_photos
 from core.fashion.photos import CLOTHING_CREDIT
 from core.tasks import Paper, duration, task
 
@@ -84,7 +85,7 @@ def eval_results(card: dict) -> list:
                               dataset_type=FASHION_MNIST_HUB, dataset_name="Fashion-MNIST", dataset_split="test",
                               metric_type="accuracy", metric_value=m["test_accuracy"],
                               metric_name="Test accuracy (the 10,000 test images, measured once)"))
-        if (photos := card.get("photos") or {}).get("photo_top1") is not None:
+        if (photos := card_photos(card)).get("photo_top1") is not None:
             out.append(EvalResult(task_type="image-classification", task_name="Image classification (real photos)",
                                   dataset_type=CLOTHING_HUB, dataset_name="Clothing dataset photos",
                                   dataset_split="validation", metric_type="accuracy", metric_value=photos["photo_top1"],
@@ -149,7 +150,7 @@ def _metrics_table(card: dict) -> list[str]:
             rows.append(f"| CPU latency, batch 1 | {m['latency_ms_batch1']} ms |")
         if "images_per_s_batch256" in m:
             rows.append(f"| CPU throughput, batch 256 | {m['images_per_s_batch256']:,} images/s |")
-        return rows + _photo_rows(card.get("photos") or {})
+        return rows + _photo_rows(card_photos(card))
     labels = [("fid_inception", "Inception FID (lower is better)"),
               ("fid_classifier", f"FID on {m.get('fid_classifier_model', 'classifier')} features"),
               ("fid_classifier_real_train_vs_test", "the same FID, real training vs test images (floor)"),

@@ -107,6 +107,12 @@ class PhotoScores:
                 "photo_per_folder_top1": {f: rate(s.top1, s) for f, s in self.folders.items() if FOLDER_CLASSES[f]}}
 
 
+def card_photos(card: dict[str, Any] | None) -> dict[str, Any]:
+    """A classifier card's real-photo figures: its `photos` block (`python -m train.fashion photos DIR CKPT
+    --write-card`, PhotoScores.metrics), {} where the card has none."""
+    return (card or {}).get("photos") or {}
+
+
 def evaluate_photos(classifiers: list[Classifier], photos: list[Photo],
                     progress: Callable[[int, int], None] | None = None) -> tuple[list[PhotoScores], list[str]]:
     """Each classifier on each photo through the demos' own path, `classify(open_image(path), classifier)`:

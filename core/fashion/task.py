@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from core.fashion.evaluate import card_photos
 from core.fashion.photos import CLOTHING_CREDIT
 from core.fashion.predict import Classifier, open_classifier
 from core.tasks import Entry, Paper, Task, Variant
@@ -72,7 +73,7 @@ class ClassifyTask(Task):
     def rank(self, entry: Entry) -> tuple[float, float]:
         """The most accurate on real photos first (what visitors upload: the cards' grouped top-1 on the validation
         photos), then on the Fashion-MNIST test set; a card without a photo figure comes after those with one."""
-        photo = ((entry.card or {}).get("photos") or {}).get("photo_top1", -1.0)
+        photo = card_photos(entry.card).get("photo_top1", -1.0)
         return -float(photo), -float(entry.metrics.get("test_accuracy", 0.0))
 
     def metric_labels(self, metrics: dict[str, Any]) -> list[str]:
@@ -81,7 +82,7 @@ class ClassifyTask(Task):
 
     def entry_labels(self, entry: Entry) -> list[str]:
         """The test accuracy, then the grouped top-1 on real photos where the card holds it (`photos`)."""
-        photo = ((entry.card or {}).get("photos") or {}).get("photo_top1")
+        photo = card_photos(entry.card).get("photo_top1")
         return self.metric_labels(entry.metrics) + ([] if photo is None else [f"photos {photo * 100:.1f} %"])
 
     #: Above the examples: what they are; under them, the credit their licence asks for.
