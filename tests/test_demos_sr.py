@@ -202,10 +202,14 @@ def test_gradio_upscale_errors_are_clear_and_name_no_server_path(client, tmp_pat
     assert "40×30 → 80×60" in client.predict(handle_file(str(ok)), f"x{SCALE}", ARCH, False, api_name="/upscale")[2]
     with pytest.raises(Exception, match="not an image"):  # the download refuses it as the answer does
         client.predict(handle_file(str(bad)), f"x{SCALE}", ARCH, False, api_name="/upscale_png")
-    with pytest.raises(Exception) as err:  # a model picked at a scale it is not shipped at: refused by name
-        client.predict(handle_file(str(ok)), "x4", "fsrcnn-s_x2", False, api_name="/upscale")
-    assert "FSRCNN-s (32,5,1) x2 is not shipped at x4" in str(err.value) and "FSRCNN-s (32,5,1) x4" in str(err.value)
+    with pytest.raises(Exception) as err:  # an unknown model: refused by name, listing the shipped ones
+        client.predict(handle_file(str(ok)), "x4", "fsrcnn-xl_x4", False, api_name="/upscale")
+    assert "fsrcnn-xl_x4" in str(err.value) and "fsrcnn-s_x4" in str(err.value)
     assert str(ROOT) not in str(err.value)
+    # A model of another scale (the picker not yet narrowed when Upscale was clicked): the same model at the scale
+    # asked for answers, and the summary names it.
+    summary = client.predict(handle_file(str(ok)), "x4", "fsrcnn-s_x2", False, api_name="/upscale")[2]
+    assert "40×30 → 160×120" in summary and "FSRCNN-s (32,5,1) x4" in summary
 
 
 def _page():

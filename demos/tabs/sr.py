@@ -38,7 +38,7 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
             scale = gr.Radio(scales, value=f"x{first_scale}", label="Scale", elem_id="upscale-scale")
             # The list shows only what is shipped at the chosen scale (narrowed on load and on every scale change).
             # allow_custom_value: an example sets scale and model at once, e.g. x3 with FSRCNN-s, before the list
-            # is narrowed to x3's; the handler still refuses a model that is not shipped at the scale, by name.
+            # is narrowed to x3's; the handler answers a model of another scale with its counterpart (`loaded`).
             arch = gr.Dropdown(task.choices(scale=first_scale),
                                value=rows[0][1] if rows else task.default(scale=first_scale),
                                label=task.picker, elem_id="upscale-model", allow_custom_value=True)
@@ -75,12 +75,13 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
     inside_open = gr.State(False)
 
     def loaded(scale: str, name: str):
-        """The upscaler picked, refused by name when it is not shipped at the scale picked."""
+        """The upscaler picked at the scale picked. A model of another scale stands for the same model at this one
+        (`show_models`' rule, and the Streamlit page's): a visitor who picks a scale and clicks Upscale before the
+        picker has been narrowed gets the scale they picked, and the answer names the model that made it."""
         s = parse_scale(scale)
         task.entry(name)  # an unknown name: refused, listing what is shipped
-        if name not in task.names(scale=s):
-            raise ValueError(f"{task.title(name)} is not shipped at x{s}; shipped there: "
-                             + ", ".join(task.title(n) for n in task.names(scale=s)) + ".")
+        if name not in task.names(scale=s) and (name := task.counterpart(name, scale=s)) is None:
+            raise ValueError(f"No upscaler is shipped at x{s}.")
         return task.load(name)
 
     def run_upscale(path: str | None, scale: str, arch: str, ground_truth: bool, progress=gr.Progress()):
@@ -187,8 +188,10 @@ def build(task: UpscaleTask, demo: gr.Blocks) -> None:
     for event in (scale.input, arch.input, gt.input, inp.upload, inp.clear):
         event(clear_outputs, None, outputs + inside_outputs, api_name=False, queue=False, show_progress="hidden",
               cancels=[first])
-    scale.change(show_models, [scale, arch], [arch, info, card], api_name=False)
-    arch.change(show_model, [scale, arch], [info, card], api_name=False)
+    # Outside the queue: a scale change narrows the picker at once, even while upscales of other visitors wait
+    # there; queued, an Upscale clicked meanwhile ran with the previous scale's model and was refused.
+    scale.change(show_models, [scale, arch], [arch, info, card], api_name=False, queue=False)
+    arch.change(show_model, [scale, arch], [info, card], api_name=False, queue=False)
     wire_download(download, full_png, [inp, scale, arch, gt], api_name="upscale_png")
     zoom.select(move_zoom, [inp, scale, arch, gt], zoom, api_name=False, show_progress="minimal")
     demo.load(show_models, [scale, arch], [arch, info, card], api_name=False, queue=False)  # at once: no wait
