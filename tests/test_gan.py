@@ -316,6 +316,44 @@ def test_a_run_without_its_optimizer_state_continues_from_the_committed_weights_
     assert "without the optimizer state" in card["training"]["optimizers_restarted"]
 
 
+def test_the_learning_rate_factor_is_one_then_falls_linearly_to_zero_at_the_end():
+    from train.gan import lr_factor
+
+    assert [lr_factor(s, 8, 4) for s in range(8)] == [1, 1, 1, 1, 1, 0.75, 0.5, 0.25]
+    assert lr_factor(3, 8, 0) == lr_factor(7, 8, None) == 1.0
+
+
+@pytest.mark.skipif(not HAVE_FASHION, reason="dataset-fashion-mnist is not installed (make setup installs it)")
+def test_a_copied_run_branches_with_decayed_learning_rates_and_never_overwrites_the_original(tmp_path):
+    """A screen of a lever on a long run: copy its folder, continue the copy with the change. The copy must name
+    its own checkpoint (the original's goes outside its folder, here as a shipped one would)."""
+    import json
+    import shutil
+
+    from core.checkpoints import load_checkpoint
+    from core.training import STATE_FILE, read_state
+    from train import gan
+
+    original, branch, shipped = tmp_path / "original", tmp_path / "branch", tmp_path / "shipped.safetensors"
+    gan.main(["fit", "--arch", "cgan", "--width", "8", "--steps", "4", "--batch", "16", "--sample-every", "2",
+              "--ema", "0.9", "--no-eval", "--quiet", "--run-dir", str(original), "--out", str(shipped)])
+    before = shipped.read_bytes()
+    shutil.copytree(original, branch)
+    with pytest.raises(SystemExit, match="give --out"):
+        gan.main(["continue", str(branch), "--steps", "8", "--lr-decay-from", "4"])
+    gan.main(["continue", str(branch), "--steps", "8", "--lr-decay-from", "4", "--out", str(branch / "model.safetensors")])
+    assert shipped.read_bytes() == before and read_state(original / STATE_FILE)["loop"]["step"] == 4
+    # Steps 4..7 trained at 1, 3/4, 1/2 and 1/4 of the recipe's rates: Adam holds the last.
+    groups = {k: read_state(branch / STATE_FILE)["optimizers"][k]["param_groups"][0]["lr"] for k in ("G", "D")}
+    assert groups == pytest.approx({"G": RECIPES["cgan"]["lr_g"] / 4, "D": RECIPES["cgan"]["lr_d"] / 4})
+    run = json.loads((branch / "run.json").read_text())
+    assert run["setting_changes"] == [{"at_step": 4, "flag": "--lr-decay-from", "before": None, "after": "4"}]
+    assert "--lr-decay-from" in run["argv"] and run["invocations"][-1]["from_step"] == 4
+    card = load_checkpoint(branch / "model.safetensors", task="gan")[1]
+    assert card["training"]["setting_changes"] == run["setting_changes"] and card["training"]["steps"] == 8
+    assert "falling linearly to 0 from step 4" in card["training"]["optimizer"]
+
+
 def test_the_shipped_bank_is_what_train_gan_bank_writes_from_the_training_split(tmp_path):
     from safetensors import safe_open
 

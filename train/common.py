@@ -26,12 +26,14 @@ def command_line(module: str, argv: list[str]) -> str:
 
 
 def fit_command(sub: argparse._SubParsersAction, fit: argparse.ArgumentParser, module: str,
-                func: Callable[[argparse.Namespace], None], save_every: int = 500, resizable: bool = False) -> None:
+                func: Callable[[argparse.Namespace], None], save_every: int = 500, resizable: bool = False,
+                changeable: dict[str, str] | None = None) -> None:
     """Finish a trainer's `fit` parser with the run flags, and add `continue` beside it (with `--steps` when the
-    trainer can change a run's length from its current step: `resizable`)."""
+    trainer can change a run's length from its current step: `resizable`; with each flag of `changeable`, {flag:
+    help}, that a run may change from its current step on: `record_run(..., changeable=...)` records it)."""
     add_run_flags(fit, save_every)
     fit.set_defaults(func=func)
-    add_continue_command(sub, module, resizable)
+    add_continue_command(sub, module, resizable, changeable or {})
 
 
 def evaluate_command(sub: argparse._SubParsersAction, help: str,
@@ -87,14 +89,23 @@ def loop_limits(args: argparse.Namespace) -> dict[str, Any]:
             "stop_at_step": getattr(args, "stop_at_step", None), "stop_after_s": minutes * 60 if minutes else None}
 
 
-def add_continue_command(sub: argparse._SubParsersAction, module: str, resizable: bool = False) -> None:
-    """`continue RUN_DIR`: run the command recorded in RUN_DIR/run.json again, from the run's saved state."""
+def add_continue_command(sub: argparse._SubParsersAction, module: str, resizable: bool = False,
+                         changeable: dict[str, str] | None = None) -> None:
+    """`continue RUN_DIR`: run the command recorded in RUN_DIR/run.json again, from the run's saved state.
+
+    A run folder copied elsewhere continues as a run of its own (a branch: e.g. the same GAN with its learning
+    rates decayed from here on, beside the original); `--out` must then be given when the original's final
+    checkpoint lies outside its folder, so that the branch never overwrites it."""
     c = sub.add_parser("continue", help="continue a run from its latest state with the command that started it")
     c.add_argument("run_dir", type=Path, help="a run folder (holds run.json and state.safetensors)")
     if resizable:
         c.add_argument("--steps", type=int, help="change the run's total steps from now on (kept for later "
                        "continuations): the learning-rate schedule goes on from its current value to its end at "
                        "the new length; run.json and the card record the change")
+    for flag, help in (changeable or {}).items():
+        c.add_argument(flag, help=f"{help}; from the run's current step on (kept for later continuations; run.json "
+                                  "and the card record the change)")
+    c.set_defaults(changeable=tuple(changeable or {}))
     c.add_argument("--device", help="override the recorded device (e.g. cuda to continue a CPU run on a GPU)")
     c.add_argument("--threads", type=int, help="override the recorded CPU thread count")
     c.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -110,6 +121,10 @@ def continue_run(args: argparse.Namespace, module: str) -> None:
     argv = list(json.loads(path.read_text())["argv"])
     if getattr(args, "steps", None) is not None:  # the run's new length: `record_run` checks and records it
         argv = set_flag(argv, "--steps", str(args.steps))
+    for flag in args.changeable:  # a setting changed from here on: `record_run` records it
+        if (value := getattr(args, flag.lstrip("-").replace("-", "_"))) is not None:
+            argv = set_flag(argv, flag, value)
+    refuse_overwriting_the_original(argv, Path(args.run_dir), args.out)
     # The run is where it lies now (a folder may be moved, e.g. from a scratch place into the repository).
     argv = set_flag(argv, "--run-dir", str(args.run_dir))
     if args.out is not None:
@@ -122,6 +137,21 @@ def continue_run(args: argparse.Namespace, module: str) -> None:
     if args.quiet and "--quiet" not in argv:
         argv.append("--quiet")
     importlib.import_module(module).main(argv)
+
+
+def refuse_overwriting_the_original(argv: list[str], run_dir: Path, out: Path | None) -> None:
+    """A copy of a run folder (its recorded folder still there) must not write its final checkpoint where the
+    original's goes when that lies outside the original's folder (e.g. a shipped checkpoint): it needs `--out`."""
+    recorded, recorded_out = flag_value(argv, "--run-dir"), flag_value(argv, "--out")
+    if out is not None or recorded is None or recorded_out is None:
+        return
+    original = Path(recorded)
+    if not original.is_dir() or original.resolve() == run_dir.resolve():
+        return  # the run itself, or a run that was moved: its checkpoint goes where it always would
+    if not Path(recorded_out).resolve().is_relative_to(original.resolve()):
+        raise SystemExit(f"{run_dir} is a copy of the run {original}, whose final checkpoint goes to {recorded_out}: "
+                         f"give --out (e.g. --out {run_dir / 'model.safetensors'}) so that this run does not "
+                         "overwrite it.")
 
 
 def _flag_at(argv: list[str], flag: str) -> tuple[int, bool] | None:
@@ -172,13 +202,20 @@ def without_sitting_flags(argv: list[str]) -> list[str]:
 
 
 def record_run(run_dir: Path, module: str, argv: list[str], step: int, resizable: bool = False,
-               fresh_optimizers: bool = False) -> list[dict[str, Any]]:
+               fresh_optimizers: bool = False, changeable: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """Note this invocation in RUN_DIR/run.json (the first one is the command `continue` repeats); returns the
     list of invocations, each with the step it started from. A `resizable` run resumed with another `--steps`
-    takes it as its new length (kept in the recorded command, noted in `length_changes`). `fresh_optimizers`:
-    this invocation resumed from the weights only (TrainLoop.fresh_optimizers), noted with it."""
+    takes it as its new length (kept in the recorded command, noted in `length_changes`); a resumed run with
+    another value of a `changeable` flag takes it from this step on (noted in `setting_changes`).
+    `fresh_optimizers`: this invocation resumed from the weights only (TrainLoop.fresh_optimizers), noted with it."""
     path = Path(run_dir) / RUN_FILE
     run = json.loads(path.read_text()) if path.is_file() else {"argv": without_sitting_flags(argv), "invocations": []}
+    for flag in changeable:
+        before, after = flag_value(run["argv"], flag), flag_value(argv, flag)
+        if step > 0 and after is not None and after != before:
+            run["argv"] = set_flag(run["argv"], flag, after)
+            run.setdefault("setting_changes", []).append({"at_step": step, "flag": flag, "before": before,
+                                                          "after": after})
     before, after = flag_value(run["argv"], "--steps"), flag_value(argv, "--steps")
     if resizable and step > 0 and after is not None and after != before:
         if int(after) <= step:
@@ -198,7 +235,8 @@ def record_run(run_dir: Path, module: str, argv: list[str], step: int, resizable
 def training_block(loop: TrainLoop, module: str, argv: list[str], batch: int, **extra: Any) -> dict[str, Any]:
     """The card's `training` entry: command(s), steps, batch, time, CPU-hours, hardware, plus `extra`."""
     path = Path(loop.run_dir) / RUN_FILE
-    invocations = json.loads(path.read_text())["invocations"] if path.is_file() else []
+    run = json.loads(path.read_text()) if path.is_file() else {}
+    invocations = run.get("invocations", [])
     commands = [i["command"] for i in invocations]
     restarts = [i["from_step"] for i in invocations if i.get("fresh_optimizers")]
     return {
@@ -207,6 +245,7 @@ def training_block(loop: TrainLoop, module: str, argv: list[str], batch: int, **
         **({"optimizers_restarted_at": restarts,
             "optimizers_restarted": "continued from the committed weights without the optimizer state "
                                     "(not kept on this machine): fresh optimizers at these steps"} if restarts else {}),
+        **({"setting_changes": run["setting_changes"]} if run.get("setting_changes") else {}),
         "steps": loop.step,
         "batch": batch * loop.world_size,
         **extra,

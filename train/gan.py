@@ -110,6 +110,14 @@ def top_k_size(batch: int, step: int, n_train: int, keep: float, decay: float = 
     return max(int(keep * batch), int(batch * decay**epoch))
 
 
+def lr_factor(step: int, steps: int, decay_from: int | None) -> float:
+    """The learning rates' factor for training step `step` (0-based): 1, then from `decay_from` on falling
+    linearly to 0 at the run's end. A function of the step alone, so a resumed run goes on exactly."""
+    if not decay_from or step < decay_from:
+        return 1.0
+    return max(0.0, (steps - step) / max(1, steps - decay_from))
+
+
 def fit(args: argparse.Namespace) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -127,6 +135,9 @@ def fit(args: argparse.Namespace) -> None:
         modules["G_ema"] = copy.deepcopy(G).requires_grad_(False)
     opt_g = torch.optim.Adam(G.parameters(), args.lr_g or recipe["lr_g"], betas=recipe["betas"])
     opt_d = torch.optim.Adam(D.parameters(), args.lr_d or recipe["lr_d"], betas=recipe["betas"])
+    if args.lr_decay_from and args.lr_decay_from >= args.steps:
+        raise SystemExit(f"--lr-decay-from {args.lr_decay_from}: the run ends at step {args.steps}; give a step before it.")
+    base_lr = {opt: opt.param_groups[0]["lr"] for opt in (opt_g, opt_d)}
     x_all, y_all = load_split(True, args.data, args.download)
     x_all = to_input(x_all) * 2 - 1  # [-1, 1], as tanh outputs
     # The full state (with Adam's moments) may stay on one machine; the weights file is what a commit carries.
@@ -134,7 +145,7 @@ def fit(args: argparse.Namespace) -> None:
     loop = TrainLoop(cfg, modules, {"G": opt_g, "D": opt_d})
     if loop.is_main:
         common.record_run(args.run_dir, "train.gan", args.argv, loop.step, resizable=True,
-                          fresh_optimizers=loop.fresh_optimizers)
+                          fresh_optimizers=loop.fresh_optimizers, changeable=tuple(CHANGEABLE))
     dev, g, d = loop.device, loop.modules["G"], loop.modules["D"]
     batches = loop.index_batches(len(x_all), args.batch)
     conditional = G.num_classes > 0
@@ -154,6 +165,9 @@ def fit(args: argparse.Namespace) -> None:
         real, y = x_all[idx].to(dev), (y_all[idx].to(dev) if conditional else None)
         z = torch.randn(len(idx), G.z_dim, device=dev)
         k = top_k_size(len(idx), step, len(x_all), args.top_k) if args.top_k else None
+        factor = lr_factor(step, args.steps, args.lr_decay_from)
+        for opt, lr in base_lr.items():
+            opt.param_groups[0]["lr"] = lr * factor
         logs = adversarial_step(g, d, opt_g, opt_d, real, y, z, loss_kind, args.label_smoothing, args.aux_weight,
                                 augment, k)
         if args.ema:
@@ -182,7 +196,8 @@ def export(args: argparse.Namespace, loop: TrainLoop, loss_kind: str, recipe: di
         training=common.training_block(
             loop, "train.gan", args.argv, args.batch,
             loss=loss_kind,
-            optimizer=f"Adam G {args.lr_g or recipe['lr_g']} / D {args.lr_d or recipe['lr_d']}, betas {recipe['betas']}",
+            optimizer=f"Adam G {args.lr_g or recipe['lr_g']} / D {args.lr_d or recipe['lr_d']}, betas {recipe['betas']}"
+            + (f", both falling linearly to 0 from step {args.lr_decay_from:,}" if args.lr_decay_from else ""),
             ema=args.ema or None,
             aux_class_weight=args.aux_weight or None,
             diffaugment=",".join(args.diffaug) or None,
@@ -268,6 +283,10 @@ def evaluate(args: argparse.Namespace) -> None:
             common.command_line("train.gan", args.argv) if args.write_card else None)
 
 
+#: What a run may change as it goes on (`continue RUN --flag VALUE`, e.g. on a copy of a run: a branch).
+CHANGEABLE = {"--lr-decay-from": "from this step on, both learning rates fall linearly to 0 at the run's end"}
+
+
 def _policy(value: str) -> list[str]:
     names = [p for p in value.split(",") if p]
     if unknown := [p for p in names if p not in POLICIES]:
@@ -302,7 +321,8 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--sample-every", type=int, default=1000, help="write a grid of fixed samples every N steps")
     f.add_argument("--eval-n", type=int, default=10_000, help="generated images for FID")
     f.add_argument("--no-eval", action="store_true", help="skip the measurement at the end")
-    common.fit_command(sub, f, "train.gan", fit, resizable=True)
+    f.add_argument("--lr-decay-from", type=int, default=0, help=CHANGEABLE["--lr-decay-from"] + "; 0 = constant")
+    common.fit_command(sub, f, "train.gan", fit, resizable=True, changeable=CHANGEABLE)
     e = common.evaluate_command(sub, "FID (our classifier's features), class accuracy and histogram", evaluate)
     common.add_data_flags(e)
     e.add_argument("--n", type=int, default=10_000, help="generated images (and as many test images) for FID")
