@@ -26,7 +26,7 @@ from torchvision.utils import save_image
 from core import checkpoints
 from core.fashion.data import load_split, to_input
 from core.fashion.task import TASK as FASHION
-from core.gan.augment import POLICIES, diff_augment
+from core.gan.augment import POLICIES, consistency_view, diff_augment
 from core.gan.curves import last_step, summarise
 from core.gan.evaluate import evaluate_generator
 from core.gan.explore import BANK, direction_ranges
@@ -69,13 +69,15 @@ def g_loss(kind: str, fake: torch.Tensor) -> torch.Tensor:
 def adversarial_step(g, d, opt_g, opt_d, real: torch.Tensor, y: torch.Tensor | None, z: torch.Tensor,
                      loss_kind: str, smooth: float = 1.0, aux_weight: float = 0.0,
                      augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
-                     top_k: int | None = None) -> dict[str, float]:
+                     top_k: int | None = None, consistency: float = 0.0) -> dict[str, float]:
     """One D update then one G update on a batch; returns the losses.
 
     `aux_weight` > 0 adds the AC-GAN class term (conditional D only): D learns the classes of real images,
     G is rewarded when D recognises the class it was asked for. `augment` (DiffAugment) is applied to every
     image D sees, real and generated, in both updates. `top_k` < batch: G learns only from the k generated
-    images D rates most real (Sinha et al. 2020, "Top-k training of GANs").
+    images D rates most real (Sinha et al. 2020, "Top-k training of GANs"). `consistency` > 0: balanced
+    consistency regularisation (bCR, Zhao et al. 2021): D's update also pays `consistency` x the squared
+    difference between its logit for an image and for a mirrored, shifted copy, on real and generated images.
     """
     aug = augment or (lambda x: x)
     fake = g(z, y)
@@ -83,9 +85,16 @@ def adversarial_step(g, d, opt_g, opt_d, real: torch.Tensor, y: torch.Tensor | N
     if aux_weight:
         real_logit, real_class = d(aug(real), y, with_class=True)
         logs["loss_d_class"] = F.cross_entropy(real_class, y)
-        ld = d_loss(loss_kind, real_logit, d(aug(fake.detach()), y), smooth) + aux_weight * logs["loss_d_class"]
     else:
-        ld = d_loss(loss_kind, d(aug(real), y), d(aug(fake.detach()), y), smooth)
+        real_logit = d(aug(real), y)
+    fake_logit_d = d(aug(fake.detach()), y)
+    ld = d_loss(loss_kind, real_logit, fake_logit_d, smooth)
+    if aux_weight:
+        ld = ld + aux_weight * logs["loss_d_class"]
+    if consistency:
+        logs["loss_d_consistency"] = (F.mse_loss(d(consistency_view(real), y), real_logit)
+                                      + F.mse_loss(d(consistency_view(fake.detach()), y), fake_logit_d))
+        ld = ld + consistency * logs["loss_d_consistency"]
     opt_d.zero_grad(set_to_none=True)
     ld.backward()
     opt_d.step()
@@ -169,7 +178,7 @@ def fit(args: argparse.Namespace) -> None:
         for opt, lr in base_lr.items():
             opt.param_groups[0]["lr"] = lr * factor
         logs = adversarial_step(g, d, opt_g, opt_d, real, y, z, loss_kind, args.label_smoothing, args.aux_weight,
-                                augment, k)
+                                augment, k, args.consistency)
         if args.ema:
             ema_update(loop.raw["G_ema"], loop.raw["G"], args.ema)
         return logs
@@ -202,6 +211,8 @@ def export(args: argparse.Namespace, loop: TrainLoop, loss_kind: str, recipe: di
             aux_class_weight=args.aux_weight or None,
             diffaugment=",".join(args.diffaug) or None,
             top_k=f"k from the batch down to {args.top_k} x batch, x0.99 per epoch" if args.top_k else None,
+            consistency=(f"bCR weight {args.consistency} on real and generated images (mirror + shift up to 1/8)"
+                         if args.consistency else None),
             label_smoothing=args.label_smoothing,
         ),
         metrics={},
@@ -284,7 +295,8 @@ def evaluate(args: argparse.Namespace) -> None:
 
 
 #: What a run may change as it goes on (`continue RUN --flag VALUE`, e.g. on a copy of a run: a branch).
-CHANGEABLE = {"--lr-decay-from": "from this step on, both learning rates fall linearly to 0 at the run's end"}
+CHANGEABLE = {"--lr-decay-from": "from this step on, both learning rates fall linearly to 0 at the run's end",
+              "--consistency": "bCR weight (balanced consistency regularisation of D, e.g. 10; 0 = off)"}
 
 
 def _policy(value: str) -> list[str]:
@@ -322,6 +334,7 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--eval-n", type=int, default=10_000, help="generated images for FID")
     f.add_argument("--no-eval", action="store_true", help="skip the measurement at the end")
     f.add_argument("--lr-decay-from", type=int, default=0, help=CHANGEABLE["--lr-decay-from"] + "; 0 = constant")
+    f.add_argument("--consistency", type=float, default=0.0, help=CHANGEABLE["--consistency"])
     common.fit_command(sub, f, "train.gan", fit, resizable=True, changeable=CHANGEABLE)
     e = common.evaluate_command(sub, "FID (our classifier's features), class accuracy and histogram", evaluate)
     common.add_data_flags(e)

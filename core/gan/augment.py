@@ -1,4 +1,5 @@
-"""Differentiable augmentation for GAN discriminators (DiffAugment, Zhao et al. 2020, arXiv:2006.10738).
+"""Differentiable augmentation for GAN discriminators (DiffAugment, Zhao et al. 2020, arXiv:2006.10738), and
+the transformed view of balanced consistency regularisation (bCR, Zhao et al. 2021, arXiv:2002.04724).
 
 The same random translation and cutout are applied to the real and to the generated images that D sees, in
 D's and in G's update; being differentiable, G's gradients pass through them. D then cannot memorise the
@@ -39,6 +40,18 @@ def cutout(x: Tensor, ratio: float = 0.5) -> Tensor:
     mask = torch.ones(n, h, w, dtype=x.dtype, device=x.device)
     mask[torch.arange(n, device=x.device)[:, None, None], ys, xs] = 0
     return (x + 1) * mask[:, None] - 1
+
+
+def flip(x: Tensor) -> Tensor:
+    """Mirror each image left-right with probability 1/2 (a garment mirrored is the same garment)."""
+    mirrored = torch.rand(len(x), 1, 1, 1, device=x.device) < 0.5
+    return torch.where(mirrored, x.flip(3), x)
+
+
+def consistency_view(x: Tensor) -> Tensor:
+    """bCR's transformed image T(x): a random left-right mirror, then a shift of up to 1/8 of the size, as in
+    the paper (there 4 pixels of 32). D is asked to rate it as it rates x; G never sees it."""
+    return translation(flip(x))
 
 
 #: The augmentations by name, as `--diffaug` takes them.
