@@ -276,7 +276,7 @@ def learning_curve(run_dirs: list[Path], out: Path, paper: dict[int, float] | No
             scale = m[-1]["scale"]
             if paper and scale in paper:
                 test_ax.axhline(paper[scale], color=color, ls=":", label=f"paper, x{scale}: {paper[scale]:.2f} dB")
-    val_ax.set_title("Validation: held-out T91 images (what choices use)", fontsize=9)
+    val_ax.set_title("Validation: each run's held-out training images (what choices use)", fontsize=9)
     test_ax.set_title("Set5, measured at milestones (never to choose)", fontsize=9)
     for ax in (val_ax, test_ax):
         ax.set_xlabel("CPU-hours (process CPU time, all threads)")
@@ -294,7 +294,7 @@ def milestone(args: argparse.Namespace) -> None:
     """`milestone RUN_DIR`: measure the run's current weights (those a checkpoint would hold) on Set5/Set14 once,
     and note the figures (with steps, CPU-hours and validation, as its card would give them) in
     RUN_DIR/milestones.json for the learning curve. Nothing is shipped and nothing is chosen by these figures
-    (the run validates on held-out T91 images)."""
+    (the run validates on images held out of its training folders)."""
     fit_args = _recorded_fit_args(args.run_dir)
     run_ = Run(fit_args)
     validation = _validation_figures(run_)
